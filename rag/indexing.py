@@ -1,0 +1,97 @@
+"""Ingestion: read, identify, translate, chunk, embed and store articles.
+
+    ingestor = Ingestor(store, embedder, translation, chunk_chars=600)
+    summaries = ingestor.ingest_folder(Path("seeds"), prune=True)
+
+Chunk ids come from content, so a second run stores nothing new and embeds nothing; an
+article whose file changed replaces its chunks only after the new ones are stored.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Callable
+
+from llama_index.core.base.embeddings.base import BaseEmbedding
+
+from rag.chunking import TranslatedParagraph, chunk_article
+from rag.errors import ArticleError, NewsRagError
+from rag.languages import detect, detect_paragraph
+from rag.loading import ParsedArticle, list_article_files, load_article_file
+from rag.translation.cache import CachedTranslation
+from rag.types import Article, ArticleSummary, Chunk, Paragraph
+from vectorstore.store import ChromaStore
+
+TARGET_LANGUAGE = "en"
+
+# on_step(source, step, done, total): step is "read", "translate", "embed" or "store".
+StepCallback = Callable[[str, str, int, int], None]
+
+
+def _no_progress(source: str, step: str, done: int, total: int) -> None:
+    return None
+
+
+def identify(parsed: ParsedArticle) -> Article:
+    """Language of the article and of each paragraph."""
+    body = "\n".join(p.text for p in parsed.paragraphs)
+    language = detect(body).language
+    paragraphs = tuple(Paragraph(p.text, p.start, p.end, detect_paragraph(p.text, language)) for p in parsed.paragraphs)
+    return Article(parsed.source, parsed.title, parsed.date, language, paragraphs, parsed.content_hash)
+
+
+@dataclass
+class Ingestor:
+    store: ChromaStore
+    embedder: BaseEmbedding
+    translation: CachedTranslation
+    chunk_chars: int
+    overlap: int = 0
+
+    def ingest_folder(self, folder: Path, prune: bool = False, on_step: StepCallback = _no_progress) -> list[ArticleSummary]:
+        files = list_article_files(folder)
+        stored = self.store.article_hashes()
+        summaries = [self.ingest_file(path, stored.get(path.name), on_step) for path in files]
+        if prune:
+            present = {p.name for p in files}
+            for source in sorted(set(stored) - present):
+                removed = self.store.delete_source(source)
+                summaries.append(ArticleSummary(source, "", None, "", "", removed, status="pruned"))
+        return summaries
+
+    def ingest_file(self, path: Path, stored_hash: str | None = None, on_step: StepCallback = _no_progress) -> ArticleSummary:
+        """Ingest one file; a bad file yields a 'failed' summary and leaves the store as it was."""
+        try:
+            parsed = load_article_file(path)
+            if parsed.content_hash == stored_hash:
+                return self._unchanged(parsed)
+            article = identify(parsed)
+            on_step(article.source, "read", 1, 1)
+            chunks = self.chunks_for(article, parsed.original, on_step)
+            on_step(article.source, "embed", 0, len(chunks))
+            vectors = self.embedder.get_text_embedding_batch([c.text for c in chunks])
+            on_step(article.source, "embed", len(chunks), len(chunks))
+            old_ids = set(self.store.ids_for_source(article.source)) if stored_hash else set()
+            self.store.add(chunks, vectors)
+            self.store.delete(sorted(old_ids - {c.id for c in chunks}))
+            on_step(article.source, "store", 1, 1)
+        except NewsRagError as error:
+            message = str(error) if isinstance(error, ArticleError) else f"{path.name}: {error}"
+            return ArticleSummary(path.name, "", None, "", "", 0, status="failed", message=message)
+        translators = "+".join(sorted({c.translator for c in chunks}))
+        status = "replaced" if stored_hash else "stored"
+        return ArticleSummary(article.source, article.title, article.date, article.language, translators, len(chunks), status=status)
+
+    def chunks_for(self, article: Article, original: str, on_step: StepCallback = _no_progress) -> list[Chunk]:
+        translated: list[TranslatedParagraph] = []
+        total = len(article.paragraphs)
+        for done, paragraph in enumerate(article.paragraphs, start=1):
+            (english,), (translator,) = self.translation.translate([paragraph.text], paragraph.language, TARGET_LANGUAGE)
+            translated.append(TranslatedParagraph(paragraph.text, paragraph.start, paragraph.end, paragraph.language, english, translator))
+            on_step(article.source, "translate", done, total)
+        return chunk_article(article, translated, original, self.chunk_chars, self.overlap)
+
+    def _unchanged(self, parsed: ParsedArticle) -> ArticleSummary:
+        summary = self.store.summary_for(parsed.source)
+        return ArticleSummary(summary.source, summary.title, summary.date, summary.language, summary.translator, summary.chunks, status="unchanged")

@@ -1,0 +1,36 @@
+"""Offline, language-agnostic sentence splitting (no model downloads)."""
+
+from __future__ import annotations
+
+import re
+
+# A sentence ends at . ! ? … (optionally followed by closing quotes/brackets) and whitespace,
+# unless the period belongs to a common abbreviation or an initial.
+_END = re.compile(r"""(?<=[.!?…])["'”»)\]]*\s+""")
+_ABBREVIATIONS = {
+    "mr", "mrs", "ms", "dr", "st", "sept", "sep", "aug", "jan", "feb", "mar", "apr", "jun", "jul",
+    "oct", "nov", "dec", "u.s", "u.k", "e.g", "i.e", "vs", "no", "gen", "col", "lt", "sr", "jr",
+    "р", "ст", "т.д", "т.п", "ім", "вул", "etc", "approx",
+}
+
+
+def split_sentences(text: str) -> list[tuple[int, int]]:
+    """(start, end) spans of the sentences in ``text``, covering every non-space character."""
+    spans: list[tuple[int, int]] = []
+    start = 0
+    for match in _END.finditer(text):
+        candidate = text[start:match.start()].rstrip()
+        last_word = candidate.rsplit(maxsplit=1)[-1] if candidate.split() else ""
+        bare = last_word.rstrip(".").lower()
+        if bare in _ABBREVIATIONS or (len(bare) == 1 and bare.isalpha()):
+            continue  # "Sept. 11", "U.S. officials", "J. Smith"
+        if start < match.start():
+            spans.append((start, match.start()))
+        start = match.end()
+    if text[start:].strip():
+        spans.append((start, len(text.rstrip())))
+    return [(s, e) for s, e in spans if text[s:e].strip()]
+
+
+def sentences(text: str) -> list[str]:
+    return [text[s:e].strip() for s, e in split_sentences(text)]

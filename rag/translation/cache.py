@@ -1,0 +1,57 @@
+"""A translation cache keyed by content hash, so re-ingesting never translates again."""
+
+from __future__ import annotations
+
+import hashlib
+import sqlite3
+from pathlib import Path
+from typing import Sequence
+
+from rag.translation.base import TranslatorChain
+
+
+class CachedTranslation:
+    """Wraps a TranslatorChain; remembers every translated text in a SQLite file.
+
+        cached = CachedTranslation(chain, cache_dir / "translations.sqlite")
+        texts, translators = cached.translate(["Привіт"], "uk", "en")
+    """
+
+    def __init__(self, chain: TranslatorChain, path: Path) -> None:
+        self.chain = chain
+        self.path = path
+        self._db: sqlite3.Connection | None = None
+
+    def _conn(self) -> sqlite3.Connection:
+        if self._db is None:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            self._db = sqlite3.connect(self.path, check_same_thread=False)
+            self._db.execute("CREATE TABLE IF NOT EXISTS translations (key TEXT PRIMARY KEY, text TEXT NOT NULL, translator TEXT NOT NULL)")
+        return self._db
+
+    @staticmethod
+    def _key(text: str, src: str, dst: str) -> str:
+        return hashlib.sha256(f"{src}\0{dst}\0{text}".encode()).hexdigest()
+
+    def supports(self, src: str, dst: str) -> bool:
+        return self.chain.supports(src, dst)
+
+    def cached(self, text: str, src: str, dst: str) -> tuple[str, str] | None:
+        row = self._conn().execute("SELECT text, translator FROM translations WHERE key = ?", (self._key(text, src, dst),)).fetchone()
+        return (row[0], row[1]) if row else None
+
+    def translate(self, texts: Sequence[str], src: str, dst: str) -> tuple[list[str], list[str]]:
+        """Translations and, for each, the name of the translator that made it."""
+        if src == dst:
+            return list(texts), ["identity"] * len(texts)
+        results = [self.cached(t, src, dst) for t in texts]
+        db = self._conn()
+        for i, text in enumerate(texts):
+            if results[i] is None:
+                # One at a time, committed at once: an interrupted ingest keeps what it translated.
+                (translated,), name = self.chain.translate([text], src, dst)
+                results[i] = (translated, name)
+                db.execute("INSERT OR REPLACE INTO translations VALUES (?, ?, ?)", (self._key(text, src, dst), translated, name))
+                db.commit()
+        done = [r for r in results if r is not None]
+        return [r[0] for r in done], [r[1] for r in done]

@@ -1,0 +1,97 @@
+"""The one place that builds the parts and passes them to each other explicitly.
+
+Nothing here touches LlamaIndex's global ``Settings``: every LLM and embedder is passed in.
+"""
+
+from __future__ import annotations
+
+from functools import lru_cache
+
+from llama_index.core.base.embeddings.base import BaseEmbedding
+
+from rag.answering import Pipeline
+from rag.embedding import HashEmbedding, MiniLMEmbedding
+from rag.indexing import Ingestor
+from rag.llm import ChatModel, LlamaCppChat, OpenAIChat, ScriptedChat
+from rag.models import ensure_default_model
+from rag.offline import enforce_offline
+from rag.retrieval import HybridRetriever
+from rag.settings import Settings
+from rag.translation.argos import ArgosTranslator
+from rag.translation.base import IdentityTranslator, Translator, TranslatorChain
+from rag.translation.cache import CachedTranslation
+from rag.translation.llm import LlmTranslator
+from vectorstore.store import ChromaStore
+from rag.errors import ConfigError
+
+
+def build_store(settings: Settings) -> ChromaStore:
+    if settings.chroma_host:
+        return ChromaStore.server(settings.chroma_host, settings.chroma_port, settings.collection)
+    return ChromaStore.local(settings.chroma_path, settings.collection)
+
+
+def build_embedder(settings: Settings) -> BaseEmbedding:
+    if settings.embedder == "hash":
+        return HashEmbedding(embed_batch_size=settings.embed_batch_size)
+    return MiniLMEmbedding(embed_batch_size=settings.embed_batch_size)
+
+
+def build_llm(settings: Settings) -> ChatModel:
+    if settings.llm_backend == "openai":
+        if not settings.llm_base_url:
+            raise ConfigError("llm_backend is 'openai' but NEWSRAG_LLM_BASE_URL is not set; set it to the server's /v1 address, e.g. http://127.0.0.1:8080/v1.")
+        return OpenAIChat(settings.llm_base_url, settings.llm_model_name, settings.llm_api_key)
+    if settings.llm_backend == "scripted":
+        return ScriptedChat()
+    path = settings.llm_model_path or ensure_default_model(settings.models_dir)
+    return LlamaCppChat(path, settings.llm_threads, settings.llm_context)
+
+
+class _LazyLlm:
+    """Builds the chat model on first use, so ingesting English articles never loads it."""
+
+    def __init__(self, settings: Settings) -> None:
+        self._settings = settings
+        self._model: ChatModel | None = None
+        self.name = "lazy"
+
+    def stream(self, messages, max_tokens, stop=()):  # type: ignore[no-untyped-def]
+        if self._model is None:
+            self._model = build_llm(self._settings)
+        return self._model.stream(messages, max_tokens=max_tokens, stop=stop)
+
+
+def build_translation(settings: Settings, llm: ChatModel) -> CachedTranslation:
+    translators: list[Translator] = [IdentityTranslator(), ArgosTranslator(settings.argos_dir)]
+    translators.append(LlmTranslator(llm, settings.translation_max_tokens, sources=settings.llm_translation_languages))
+    return CachedTranslation(TranslatorChain(translators), settings.cache_dir / "translations.sqlite")
+
+
+def build_ingestor(settings: Settings, llm: ChatModel | None = None) -> Ingestor:
+    enforce_offline()
+    llm = llm or _LazyLlm(settings)
+    return Ingestor(build_store(settings), build_embedder(settings), build_translation(settings, llm), settings.chunk_chars, settings.chunk_overlap_sentences)
+
+
+def build_pipeline(settings: Settings, llm: ChatModel | None = None) -> Pipeline:
+    enforce_offline()
+    llm = llm or _LazyLlm(settings)
+    store = build_store(settings)
+    embedder = build_embedder(settings)
+    return Pipeline(
+        store=store,
+        retriever=HybridRetriever(store, embedder, settings.top_k, settings.candidate_k),
+        llm=llm,
+        translation=build_translation(settings, llm),
+        max_answer_tokens=settings.max_answer_tokens,
+        max_question_chars=settings.max_question_chars,
+        min_relevance=settings.min_relevance,
+        native_languages=settings.native_answer_languages,
+    )
+
+
+@lru_cache(maxsize=1)
+def default_pipeline() -> Pipeline:
+    """The pipeline of ``rag.answer``: built on first call, reused after."""
+    return build_pipeline(Settings.load())

@@ -1,0 +1,137 @@
+"""Chroma, and nothing else: a persistent local store by default, a Chroma server by setting.
+
+    store = ChromaStore.local(path)            # or ChromaStore.server("127.0.0.1", 8000)
+    store.add(chunks, embeddings)
+    hits = store.query(embedding, k=5)
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from pathlib import Path
+from typing import Any, Sequence
+
+from rag.errors import BackendError
+from rag.types import ArticleSummary, Chunk, ScoredChunk
+
+_META_FIELDS = ("source", "title", "date", "language", "original_text", "start", "end", "translator", "article_hash")
+
+
+def _chroma_settings():
+    from chromadb.config import Settings as ChromaSettings
+
+    # Telemetry off: nothing may reach the network at run time.
+    return ChromaSettings(anonymized_telemetry=False, allow_reset=False)
+
+
+class ChromaStore:
+    """Chunks with their embeddings in one Chroma collection (cosine distance)."""
+
+    def __init__(self, client: Any, collection: str) -> None:
+        self._client = client
+        # embedding_function=None: Chroma's default one downloads a model; we always pass vectors.
+        self._collection = client.get_or_create_collection(
+            name=collection, embedding_function=None, metadata={"hnsw:space": "cosine"}
+        )
+
+    @classmethod
+    def local(cls, path: Path, collection: str = "news_chunks") -> "ChromaStore":
+        import chromadb
+
+        path.mkdir(parents=True, exist_ok=True)
+        return cls(chromadb.PersistentClient(path=str(path), settings=_chroma_settings()), collection)
+
+    @classmethod
+    def server(cls, host: str, port: int, collection: str = "news_chunks") -> "ChromaStore":
+        import chromadb
+
+        try:
+            client = chromadb.HttpClient(host=host, port=port, settings=_chroma_settings())
+            return cls(client, collection)
+        except Exception as error:  # connection errors come in several types across versions
+            raise BackendError(f"Cannot reach the Chroma server at {host}:{port} ({error}). Start it with `chroma run --host {host} --port {port} --path DATA_DIR` or unset NEWSRAG_CHROMA_HOST.") from error
+
+    # Writing.
+    def add(self, chunks: Sequence[Chunk], embeddings: Sequence[Sequence[float]]) -> None:
+        if not chunks:
+            return
+        self._collection.upsert(
+            ids=[c.id for c in chunks],
+            documents=[c.text for c in chunks],
+            embeddings=[list(map(float, e)) for e in embeddings],
+            metadatas=[_metadata(c) for c in chunks],
+        )
+
+    def delete(self, ids: Sequence[str]) -> None:
+        if ids:
+            self._collection.delete(ids=list(ids))
+
+    def delete_source(self, source: str) -> int:
+        ids = self.ids_for_source(source)
+        self.delete(ids)
+        return len(ids)
+
+    # Reading.
+    def count(self) -> int:
+        return self._collection.count()
+
+    def ids_for_source(self, source: str) -> list[str]:
+        return list(self._collection.get(where={"source": source}, include=[])["ids"])
+
+    def article_hashes(self) -> dict[str, str]:
+        """source -> content hash of the stored version."""
+        got = self._collection.get(include=["metadatas"])
+        return {m["source"]: m["article_hash"] for m in got["metadatas"] or []}
+
+    def all_chunks(self) -> list[Chunk]:
+        got = self._collection.get(include=["documents", "metadatas"])
+        return [_chunk(i, d, m) for i, d, m in zip(got["ids"], got["documents"], got["metadatas"])]
+
+    def summary_for(self, source: str) -> ArticleSummary:
+        got = self._collection.get(where={"source": source}, include=["documents", "metadatas"])
+        return _summaries([_chunk(i, d, m) for i, d, m in zip(got["ids"], got["documents"], got["metadatas"])])[0]
+
+    def summaries(self) -> list[ArticleSummary]:
+        return _summaries(self.all_chunks())
+    def query(self, embedding: Sequence[float], k: int) -> list[ScoredChunk]:
+        n = min(k, self.count())
+        if n == 0:
+            return []
+        got = self._collection.query(query_embeddings=[list(map(float, embedding))], n_results=n, include=["documents", "metadatas", "distances"])
+        return [
+            ScoredChunk(_chunk(i, d, m), 1.0 - float(dist))
+            for i, d, m, dist in zip(got["ids"][0], got["documents"][0], got["metadatas"][0], got["distances"][0])
+        ]
+
+
+def _summaries(chunks: list[Chunk]) -> list[ArticleSummary]:
+    counts = Counter(c.source for c in chunks)
+    translators: dict[str, set[str]] = {}
+    for c in chunks:
+        translators.setdefault(c.source, set()).update(c.translator.split("+"))
+    first = {c.source: c for c in reversed(chunks)}
+    return [
+        ArticleSummary(source=s, title=c.title, date=c.date, language=c.language, translator="+".join(sorted(translators[s])), chunks=counts[s])
+        for s, c in sorted(first.items())
+    ]
+
+
+def _metadata(chunk: Chunk) -> dict[str, Any]:
+    # Chroma metadata values cannot be None.
+    return {f: ("" if getattr(chunk, f) is None else getattr(chunk, f)) for f in _META_FIELDS}
+
+
+def _chunk(chunk_id: str, document: str, meta: dict[str, Any]) -> Chunk:
+    return Chunk(
+        id=chunk_id,
+        source=str(meta["source"]),
+        title=str(meta["title"]),
+        date=str(meta["date"]) or None,
+        language=str(meta["language"]),
+        text=document,
+        original_text=str(meta["original_text"]),
+        start=int(meta["start"]),
+        end=int(meta["end"]),
+        translator=str(meta["translator"]),
+        article_hash=str(meta["article_hash"]),
+    )
