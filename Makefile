@@ -1,0 +1,44 @@
+# The two commands of the README:  `make run`  (clone -> running chat)  and  `make test`.
+VENV ?= .venv
+BIN := $(VENV)/bin
+HOST ?= 127.0.0.1
+PORT ?= 7860
+
+.PHONY: run install ingest serve test test-fast browser-deps bench eval clean
+
+run: install ingest serve
+
+install: $(VENV)/.installed
+
+$(VENV)/.installed: pyproject.toml requirements-models.txt scripts/install.sh
+	bash scripts/install.sh
+	touch $@
+
+ingest: install
+	$(BIN)/newsrag-models
+	$(BIN)/newsrag-ingest seeds --prune
+
+serve: install
+	$(BIN)/newsrag-serve --host $(HOST) --port $(PORT)
+
+browser-deps:
+	bash scripts/install-browser.sh
+
+# Everything: fast tests, then the slow tier (real local model, browser, answer-quality evaluation).
+test: install browser-deps
+	$(BIN)/newsrag-models
+	$(BIN)/python -m pytest -m "not slow"
+	$(BIN)/python -m pytest -m "slow"
+
+test-fast: install
+	$(BIN)/python -m pytest -m "not slow and not browser"
+
+bench: install
+	$(BIN)/python scripts/bench_ingest.py
+	$(BIN)/python scripts/bench_answer.py
+
+eval: install
+	$(BIN)/newsrag-eval
+
+clean:
+	rm -rf $(VENV) artifacts .pytest_cache

