@@ -134,5 +134,7 @@ def _quote_first_passage(messages: Sequence[Message]) -> str:
     if marker not in prompt:
         return "Translation: " + prompt.splitlines()[-1]
     passage = prompt.split(marker, 1)[1].strip().splitlines()[0]
+    if passage.startswith("(") and ") " in passage:
+        passage = passage.split(") ", 1)[1]  # drop the "(title, date)" header
     sentence = passage.split(". ")[0].rstrip(".")
     return f"{sentence} [1]."

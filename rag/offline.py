@@ -11,6 +11,7 @@ _OFFLINE_ENV = {
     "GRADIO_ANALYTICS_ENABLED": "False",  # gradio's version check and telemetry
     "ANONYMIZED_TELEMETRY": "False",  # chroma
     "TOKENIZERS_PARALLELISM": "false",
+    "ORT_DISABLE_TELEMETRY": "1",  # onnxruntime (chroma, argos) writes telemetry files otherwise
 }
 
 

@@ -1,0 +1,141 @@
+"""Ingestion into a real Chroma store in a temporary folder (fast profile: hashed embedder, scripted model)."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+from rag.embedding import HashEmbedding
+from rag.llm import ScriptedChat
+from rag.wiring import build_ingestor
+from tests.conftest import UKRAINIAN_SEED
+
+
+class CountingEmbedding(HashEmbedding):
+    """Counts how many texts it embeds."""
+
+    calls: int = 0
+
+    def _get_text_embeddings(self, texts):  # type: ignore[no-untyped-def]
+        self.calls += len(texts)
+        return super()._get_text_embeddings(texts)
+
+
+def _translator_model() -> ScriptedChat:
+    return ScriptedChat(lambda messages: "Kim Jong Un plans to meet Putin in Vladivostok. The talks concern artillery shells.")
+
+
+def test_ingest_seeds_chunks_carry_everything(fast_settings, seeds_copy):
+    model = _translator_model()
+    ingestor = build_ingestor(fast_settings, llm=model)
+    summaries = {s.source: s for s in ingestor.ingest_folder(seeds_copy)}
+    assert all(s.status == "stored" for s in summaries.values()), summaries
+    assert summaries[UKRAINIAN_SEED].language == "uk"
+    assert summaries[UKRAINIAN_SEED].translator == "llm"
+    assert summaries["000_df240f098999e43e.txt"].translator == "identity"
+
+    chunks = ingestor.store.all_chunks()
+    assert len(chunks) == sum(s.chunks for s in summaries.values())
+    for chunk in chunks:
+        original = (seeds_copy / chunk.source).read_text(encoding="utf-8")
+        assert chunk.text and chunk.original_text and chunk.title
+        assert 0 <= chunk.start < chunk.end <= len(original)
+        first_line = chunk.original_text.splitlines()[0]
+        assert first_line in original[chunk.start : chunk.end]
+        assert len(chunk.text) <= fast_settings.chunk_chars + 400  # a sentence may overflow, no more
+    ukrainian = [c for c in chunks if c.source == UKRAINIAN_SEED]
+    assert all("Кім" in c.original_text or "КНДР" in c.original_text or c.original_text for c in ukrainian)
+    assert any("Кім Чен Ин" in c.original_text for c in ukrainian)
+    assert all(c.translator == "llm" and c.language == "uk" for c in ukrainian)
+    # The model was asked to translate Ukrainian, paragraph by paragraph.
+    assert model.prompts and all("Ukrainian" in p[0]["content"] for p in model.prompts)
+
+
+def test_reingest_changes_nothing_and_embeds_nothing(fast_settings, seeds_copy):
+    ingestor = build_ingestor(fast_settings, llm=_translator_model())
+    ingestor.ingest_folder(seeds_copy)
+    before = sorted(c.id for c in ingestor.store.all_chunks())
+
+    counting = CountingEmbedding()
+    model = _translator_model()
+    again = build_ingestor(fast_settings, llm=model)
+    again.embedder = counting
+    summaries = again.ingest_folder(seeds_copy)
+    assert {s.status for s in summaries} == {"unchanged"}
+    assert counting.calls == 0 and model.prompts == []
+    assert sorted(c.id for c in again.store.all_chunks()) == before
+
+
+def test_translation_cache_means_no_second_translation(fast_settings, seeds_copy, tmp_path):
+    build_ingestor(fast_settings, llm=_translator_model()).ingest_folder(seeds_copy)
+    # A new, empty store with the same cache folder: embeds again, translates nothing.
+    fresh = fast_settings.model_copy(update={"collection": "other"})
+    model = _translator_model()
+    summaries = build_ingestor(fresh, llm=model).ingest_folder(seeds_copy)
+    assert all(s.status == "stored" for s in summaries)
+    assert model.prompts == []
+
+
+def test_changed_article_replaces_its_chunks_and_prune(fast_settings, seeds_copy):
+    ingestor = build_ingestor(fast_settings, llm=_translator_model())
+    ingestor.ingest_folder(seeds_copy)
+    target = seeds_copy / "000_df240f098999e43e.txt"
+    target.write_text("Kim arrives in Moscow. He meets the press on Friday.\n", encoding="utf-8")
+    summaries = {s.source: s for s in ingestor.ingest_folder(seeds_copy)}
+    assert summaries[target.name].status == "replaced"
+    texts = [c.text for c in ingestor.store.all_chunks() if c.source == target.name]
+    assert texts == ["Kim arrives in Moscow. He meets the press on Friday."]
+
+    (seeds_copy / "002_99bf8ed5f41f55a2.txt").unlink()
+    kept = {s.source: s for s in ingestor.ingest_folder(seeds_copy)}  # no prune: still stored
+    assert "002_99bf8ed5f41f55a2.txt" in {c.source for c in ingestor.store.all_chunks()}
+    assert "002_99bf8ed5f41f55a2.txt" not in kept
+    pruned = {s.source: s for s in ingestor.ingest_folder(seeds_copy, prune=True)}
+    assert pruned["002_99bf8ed5f41f55a2.txt"].status == "pruned"
+    assert "002_99bf8ed5f41f55a2.txt" not in {c.source for c in ingestor.store.all_chunks()}
+
+
+def test_bad_files_fail_alone_and_lose_nothing(fast_settings, seeds_copy):
+    ingestor = build_ingestor(fast_settings, llm=_translator_model())
+    ingestor.ingest_folder(seeds_copy)
+    stored_before = sorted(c.id for c in ingestor.store.all_chunks())
+
+    (seeds_copy / "empty.txt").write_bytes(b"")
+    (seeds_copy / "binary.txt").write_bytes(b"\x89PNG\x00\x00\x00")
+    (seeds_copy / "cp1251.txt").write_bytes("Новини дня. Кім приїхав.".encode("cp1251"))
+    (seeds_copy / "swahili.txt").write_text(
+        "Rais wa Korea Kaskazini amewasili nchini Urusi kwa mazungumzo na kiongozi wa nchi hiyo. "
+        "Mkutano huo unatarajiwa kujadili ushirikiano wa kijeshi na biashara kati ya nchi hizo mbili.\n",
+        encoding="utf-8",
+    )
+    # A stored article whose file now became corrupt keeps its stored chunks.
+    (seeds_copy / "003_4f412f5a8c4bd49c.txt").write_bytes(b"\xff\xfe\x00garbage")
+    summaries = {s.source: s for s in ingestor.ingest_folder(seeds_copy)}
+    assert summaries["empty.txt"].status == "failed" and "empty" in summaries["empty.txt"].message
+    assert summaries["binary.txt"].status == "failed" and "binary" in summaries["binary.txt"].message
+    assert summaries["cp1251.txt"].status == "failed" and "UTF-8" in summaries["cp1251.txt"].message
+    assert summaries["swahili.txt"].status == "failed" and "newsrag-argos install" in summaries["swahili.txt"].message
+    assert summaries["003_4f412f5a8c4bd49c.txt"].status == "failed"
+    assert summaries["000_df240f098999e43e.txt"].status == "unchanged"
+    assert sorted(c.id for c in ingestor.store.all_chunks()) == stored_before
+
+
+def test_ingest_with_sockets_blocked(fast_settings, seeds_copy, no_network):
+    summaries = build_ingestor(fast_settings, llm=_translator_model()).ingest_folder(seeds_copy)
+    assert len(summaries) == 5 and all(s.status == "stored" for s in summaries)
+
+
+def test_real_embedder_offline(tmp_path, seeds_copy, no_network):
+    """The packaged all-MiniLM-L6-v2 loads without the network and ranks the right article first."""
+    from rag.settings import Settings
+    from rag.wiring import build_pipeline
+
+    for extra in seeds_copy.iterdir():
+        if extra.name != "003_4f412f5a8c4bd49c.txt" and extra.name != "000_df240f098999e43e.txt":
+            extra.unlink()
+    settings = Settings.load(data_dir=tmp_path / "data", llm_backend="scripted")
+    summaries = build_ingestor(settings).ingest_folder(seeds_copy)
+    assert {s.translator for s in summaries} == {"identity"}
+    pipeline = build_pipeline(settings)
+    hits = pipeline.retriever.search("Where did Kim and Putin shake hands?").hits
+    assert hits[0].chunk.source == "003_4f412f5a8c4bd49c.txt"
