@@ -45,9 +45,19 @@ def _numbers(text: str) -> set[str]:
     return {n.replace(",", ".").rstrip(".") for n in _NUMBER.findall(text)}
 
 
+# Capitalised only because they start a sentence; any other capitalised word is taken for a name.
+_STARTERS = set(
+    "the in on at according after before during he she it they this that there a an as while when with "
+    "el la los las en según tras durante él ella ellos este esta der die das laut nach vor während er sie es ein eine "
+    "le les selon après avant pendant il elle ils ce cette un une "
+    "в на по после до согласно он она они это этот эта у за во "
+    "у на за після до згідно він вона вони це цей ця".split()
+)
+
+
 def _names(sentence: str) -> list[str]:
     words = _WORD.findall(sentence)
-    return [w for i, w in enumerate(words) if i > 0 and w[:1].isupper() and len(w) > 2]
+    return [w for i, w in enumerate(words) if w[:1].isupper() and len(w) > 2 and (i > 0 or w.lower() not in _STARTERS)]
 
 
 def _content_words(sentence: str) -> list[str]:

@@ -14,7 +14,11 @@ LANGUAGE_NAMES = {
     "en": "English", "uk": "Ukrainian", "ru": "Russian", "es": "Spanish", "de": "German",
     "fr": "French", "it": "Italian", "pl": "Polish", "pt": "Portuguese", "nl": "Dutch",
     "ko": "Korean", "zh": "Chinese", "ja": "Japanese", "ar": "Arabic", "tr": "Turkish",
-    "cs": "Czech", "be": "Belarusian", "bg": "Bulgarian",
+    "cs": "Czech", "be": "Belarusian", "bg": "Bulgarian", "sv": "Swedish", "da": "Danish", "no": "Norwegian",
+    "fi": "Finnish", "hu": "Hungarian", "ro": "Romanian", "el": "Greek", "he": "Hebrew", "hi": "Hindi",
+    "vi": "Vietnamese", "id": "Indonesian", "fa": "Persian", "ka": "Georgian", "sr": "Serbian", "hr": "Croatian",
+    "sk": "Slovak", "sl": "Slovenian", "lt": "Lithuanian", "lv": "Latvian", "et": "Estonian", "kk": "Kazakh",
+    "sw": "Swahili", "th": "Thai",
 }
 
 
@@ -32,7 +36,13 @@ def _identifier():  # loaded on first use, not at import
 
 
 def detect(text: str) -> Detection:
-    """The most likely ISO 639-1 language of ``text`` and its probability."""
+    """The most likely ISO 639-1 language of ``text`` among the languages we name, and its probability.
+
+    Restricting to named languages keeps short English questions from being called Nigerian Pidgin.
+    """
+    for language, confidence in _identifier().rank(text):
+        if language in LANGUAGE_NAMES:
+            return Detection(language=str(language), confidence=float(confidence))
     language, confidence = _identifier().classify(text)
     return Detection(language=str(language), confidence=float(confidence))
 
