@@ -61,3 +61,20 @@ def real_model_path() -> Path:
     from rag.models import ensure_default_model
 
     return ensure_default_model(USER_MODELS_DIR)
+
+
+@pytest.fixture(scope="session")
+def real_settings(tmp_path_factory, real_model_path) -> Settings:
+    """The real profile (MiniLM embedder, local 1.5B model) on a store shared by the slow tests."""
+    return Settings.load(data_dir=tmp_path_factory.mktemp("real"), llm_model_path=real_model_path)
+
+
+@pytest.fixture(scope="session")
+def real_pipeline(real_settings):
+    """Seeds ingested once (the Ukrainian article translated by the local model), then reused."""
+    from rag.wiring import build_ingestor, build_pipeline
+
+    pipeline = build_pipeline(real_settings)
+    summaries = build_ingestor(real_settings, llm=pipeline.llm).ingest_folder(SEEDS)
+    assert all(s.status in ("stored", "unchanged") for s in summaries), summaries
+    return pipeline
