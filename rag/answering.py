@@ -63,7 +63,7 @@ class Pipeline:
         note = "" if answer_language == language else english_note(language)
 
         t0 = time.perf_counter()
-        retrieval = self.retriever.search(english_question)
+        retrieval = self.retriever.search(english_question, question)
         timings = {"retrieval_s": time.perf_counter() - t0}
         hits = retrieval.hits
         if not hits or retrieval.best_dense < self.min_relevance:

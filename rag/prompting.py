@@ -52,6 +52,9 @@ def passage_block(hits: list[ScoredChunk]) -> str:
         chunk = hit.chunk
         dated = f", {chunk.date}" if chunk.date else ""
         lines.append(f"[{number}] ({chunk.title[:80]}{dated}) {chunk.text}")
+        if chunk.language != "en":
+            # Machine translations lose names and numbers; the original lets the model check them.
+            lines.append(f"    Original ({language_name(chunk.language)}): {chunk.original_text}")
     return "\n".join(lines)
 
 

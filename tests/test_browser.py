@@ -1,0 +1,116 @@
+"""The chat in a real headless Chromium: ask, see a cited answer, open the citation.
+
+Debian's Chromium (``make browser-deps``) driven by Playwright; Playwright never downloads a
+browser here. Screenshots go to artifacts/browser/ (git-ignored) for CI to keep.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import shutil
+from pathlib import Path
+
+import pytest
+
+from rag.settings import Settings
+from rag.wiring import build_ingestor, build_pipeline
+from tests.conftest import REPO, SEEDS
+from tests.test_ui import serving
+
+pytestmark = pytest.mark.browser
+
+CHROMIUM = Path("/usr/bin/chromium")
+CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update"]
+ARTIFACTS = REPO / "artifacts" / "browser"
+QUESTION = "Where did Putin and Kim Jong Un meet?"
+SOURCE_FILE = re.compile(r"\d{3}_[0-9a-f]{16}\.txt")
+ENGLISH_SEEDS = ["000_df240f098999e43e.txt", "001_644d4b1ec930e458.txt", "002_99bf8ed5f41f55a2.txt", "003_4f412f5a8c4bd49c.txt"]
+
+
+@pytest.fixture(scope="module")
+def chromium() -> Path:
+    if not CHROMIUM.exists():
+        message = f"{CHROMIUM} is missing; install it with `make browser-deps` (Debian's chromium package)."
+        if os.environ.get("CI"):
+            pytest.fail(message)
+        pytest.skip(message)
+    return CHROMIUM
+
+
+def ask_in_browser(url: str, chromium: Path, screenshot: str, answer_timeout_s: float) -> dict[str, str]:
+    """Asks QUESTION on the page, opens the first citation, saves a screenshot; returns what it saw."""
+    from playwright.sync_api import expect, sync_playwright
+
+    outside: list[str] = []
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=str(chromium), args=CHROMIUM_ARGS)
+        try:
+            page = browser.new_page(viewport={"width": 1400, "height": 1100})
+            page.on("request", lambda request: outside.append(request.url) if not request.url.startswith(url) else None)
+            page.goto(url)
+            expect(page.locator("#articles")).to_contain_text("Chunks")
+
+            box = page.locator("#question textarea")
+            box.fill(QUESTION)
+            box.press("Enter")
+            expect(page.locator("#chat")).to_contain_text(QUESTION)
+            link = page.locator("#chat a.cite-link").first
+            link.wait_for(timeout=answer_timeout_s * 1000)
+            answer = page.locator("#chat .newsrag-answer").last.locator("p.answer").inner_text()
+
+            citation = page.locator("#chat details.citation").first
+            english = citation.locator(".passage-english p")
+            assert not english.is_visible()  # closed until asked for
+            link.click()
+            expect(english).to_be_visible()
+            expect(citation.locator(".passage-original p")).to_be_visible()
+            summary = citation.locator("summary").inner_text()
+
+            ARTIFACTS.mkdir(parents=True, exist_ok=True)
+            path = ARTIFACTS / screenshot
+            # Show the question, the answer and the open citation together, once the chat's own
+            # smooth scrolling to the opened citation has settled.
+            page.wait_for_timeout(600)
+            page.locator('#chat [data-testid="user"]').last.evaluate("e => e.scrollIntoView({block: 'start'})")
+            page.screenshot(path=str(path), full_page=True)
+            print(f"screenshot: {path}")
+            return {"answer": answer, "summary": summary, "english": english.inner_text(), "outside": " ".join(outside)}
+        finally:
+            browser.close()
+
+
+def test_ask_and_open_citation_in_chromium(chromium, fast_settings):
+    # Real Chroma, retrieval and citation checks; hashed embedders and the scripted model.
+    build_ingestor(fast_settings).ingest_folder(SEEDS)
+    pipeline = build_pipeline(fast_settings)
+
+    with serving(pipeline) as url:
+        seen = ask_in_browser(url, chromium, "chat.png", answer_timeout_s=30)
+
+    assert "[1]" in seen["answer"]
+    assert SOURCE_FILE.search(seen["summary"]), seen["summary"]
+    assert "English" in seen["summary"]
+    # The scripted model quotes passage 1; the open citation shows that passage in English.
+    quoted = seen["answer"].split("[1]")[0].strip()[:60]
+    assert quoted and quoted in seen["english"]
+    assert seen["outside"] == ""  # the page loads nothing from outside this server
+
+
+@pytest.mark.slow
+def test_real_model_answer_with_citation_in_chromium(chromium, tmp_path, real_model_path):
+    articles = tmp_path / "articles"
+    articles.mkdir()
+    for name in ENGLISH_SEEDS:  # English only: no translation, so ingesting takes seconds
+        shutil.copy(SEEDS / name, articles / name)
+    settings = Settings.load(data_dir=tmp_path / "data", llm_model_path=real_model_path)
+    build_ingestor(settings).ingest_folder(articles)
+    pipeline = build_pipeline(settings)
+
+    with serving(pipeline) as url:
+        seen = ask_in_browser(url, chromium, "chat-real-model.png", answer_timeout_s=120)
+
+    assert re.search(r"\[\d\]", seen["answer"])
+    assert "Vostochny" in seen["answer"] or "Vostochny" in seen["english"]
+    assert SOURCE_FILE.search(seen["summary"]), seen["summary"]
+    assert seen["outside"] == ""

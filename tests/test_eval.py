@@ -1,0 +1,44 @@
+"""Answer quality with the real local model: tests/eval/questions.yaml over seeds/.
+
+One pass over the questions (10-30 s each on two cores) feeds every test here. The report is
+written to artifacts/eval/ (git-ignored) for reading after the run: report.md and report.json.
+"""
+
+from __future__ import annotations
+
+import sys
+
+import pytest
+
+from rag.evaluation import Report, load_questions, run_evaluation
+from rag.settings import Settings
+from tests.conftest import REPO, SEEDS
+
+pytestmark = pytest.mark.slow
+
+QUESTIONS = REPO / "tests" / "eval" / "questions.yaml"
+ARTIFACTS = REPO / "artifacts" / "eval"
+QUESTION_IDS = [q.id for q in load_questions(QUESTIONS)[0]]
+
+
+@pytest.fixture(scope="module")
+def report(tmp_path_factory, real_model_path) -> Report:
+    # The autouse home isolation is per test and starts after this fixture, so isolate here too.
+    with pytest.MonkeyPatch.context() as mp:
+        home = tmp_path_factory.mktemp("eval-home")
+        mp.setenv("HOME", str(home))
+        mp.setenv("XDG_DATA_HOME", str(home / ".local" / "share"))
+        mp.delenv("NEWSRAG_CONFIG", raising=False)
+        settings = Settings.load(data_dir=tmp_path_factory.mktemp("eval"), llm_model_path=real_model_path)
+        return run_evaluation(settings, QUESTIONS, SEEDS, ARTIFACTS, progress=lambda line: print(line, file=sys.stderr, flush=True))
+
+
+@pytest.mark.parametrize("question_id", QUESTION_IDS)
+def test_question_is_answered(report, question_id):
+    result = report.result(question_id)
+    assert result is not None, f"{question_id} has no result"
+    assert result.error is None, f"{question_id} failed: {result.error}"
+
+
+def test_scores_meet_thresholds(report):
+    assert report.passed, f"missed thresholds: {'; '.join(report.failures)} (see {ARTIFACTS / 'report.md'})"

@@ -1,0 +1,320 @@
+"""The chat callback and the served app, with a fake pipeline (no model, fast)."""
+
+from __future__ import annotations
+
+import contextlib
+import socket
+import subprocess
+import sys
+import threading
+import time
+from typing import Iterator, Sequence
+
+import httpx
+import pytest
+
+from rag.errors import EmptyStoreError, NewsRagError, QuestionError
+from rag.types import Answer, ArticleSummary, Citation
+from ui import app as ui_app
+from ui.app import EMPTY_QUESTION, NO_ARTICLES, articles_panel, build_app, launch, parse_args, respond
+
+QUESTION = "Where did Putin and Kim Jong Un meet?"
+ANSWER_TEXT = "Putin and Kim met at the Vostochny Cosmodrome [1]. Kim travelled by armoured train [2]."
+ENGLISH = "Putin and Kim sat down for talks at Russia's Vostochny Cosmodrome <b>space</b> center."
+ORIGINAL = "Путін і Кім провели переговори на космодромі Східний.\n\nКім прибув потягом."
+CITATIONS = [
+    Citation(1, "004_a4b43755038ca000.txt", "Кім Чен Ин планує зустрітися з Путіним", "2023-09-13", ENGLISH, ORIGINAL, "uk", 0.81, 10, 90),
+    Citation(2, "000_df240f098999e43e.txt", "Kim is en route to Russia", None, "Kim appeared to be on a train.", "Kim appeared to be on a train.", "en", 0.66),
+]
+
+
+class FakePipeline:
+    """Behaves like rag.answering.Pipeline: streams words, then a checked Answer; records calls.
+
+    ``fail`` is raised by the next call (``after`` words into the answer), then forgotten.
+    """
+
+    def __init__(self, delay: float = 0.0) -> None:
+        self.calls: list[tuple[str, list[tuple[str, str]]]] = []
+        self.fail: Exception | None = None
+        self.after = 0
+        self.delay = delay
+        self.running = 0
+        self.most_running = 0
+        self._lock = threading.Lock()
+
+    def articles(self) -> list[ArticleSummary]:
+        return [
+            ArticleSummary("000_df240f098999e43e.txt", "Kim is en route to Russia", None, "en", "identity", 7),
+            ArticleSummary("004_a4b43755038ca000.txt", "Кім Чен Ин планує зустрітися з Путіним", "2023-09-10", "uk", "llm", 5),
+        ]
+
+    def stream(self, question: str, history: Sequence[tuple[str, str]] = ()) -> Iterator[str | Answer]:
+        self.calls.append((question, list(history)))
+        with self._lock:
+            self.running += 1
+            self.most_running = max(self.most_running, self.running)
+        try:
+            for i, word in enumerate(ANSWER_TEXT.split(" ")):
+                if self.fail is not None and i == self.after:
+                    error, self.fail = self.fail, None
+                    raise error
+                time.sleep(self.delay)
+                yield word + " "
+            yield Answer(ANSWER_TEXT, "en", False, CITATIONS, question, question, "", {"total_s": 1.25})
+        finally:
+            with self._lock:
+                self.running -= 1
+
+
+def ask(pipeline, question, chat=None, pairs=None):  # type: ignore[no-untyped-def]
+    return list(respond(pipeline, question, chat or [], pairs or []))
+
+
+def last_message(outputs) -> str:  # type: ignore[no-untyped-def]
+    return outputs[-1][1][-1]["content"]
+
+
+# ------------------------------------------------------------------ the chat callback
+
+
+def test_answer_streams_then_shows_linked_citations():
+    pipeline = FakePipeline()
+    outputs = ask(pipeline, QUESTION)
+
+    assert all(box == "" for box, _, _ in outputs)  # the question box is cleared
+    assert outputs[0][1][0] == {"role": "user", "content": QUESTION}
+    shown = [chat[-1]["content"] for _, chat, _ in outputs[1:-1]]
+    assert len(shown) == len(ANSWER_TEXT.split(" "))
+    texts = [s.removesuffix(" ▌") for s in shown]
+    assert all(a != b and b.startswith(a) for a, b in zip(texts, texts[1:]))  # grows word by word
+
+    final = last_message(outputs)
+    assert '<a class="cite-link" href="#cite-1-1">[1]</a>' in final
+    assert '<a class="cite-link" href="#cite-1-2">[2]</a>' in final
+    assert '<details class="citation" id="cite-1-1">' in final
+    assert "Кім Чен Ин планує зустрітися з Путіним" in final and "2023-09-13" in final and "Ukrainian" in final
+    assert "004_a4b43755038ca000.txt" in final
+    assert "Putin and Kim sat down for talks" in final  # English passage
+    assert "Путін і Кім провели переговори на космодромі Східний." in final  # original passage
+    assert final.index("passage-english") < final.index("passage-original")
+    assert "undated" in final  # citation 2 has no date
+    assert outputs[-1][2] == [(QUESTION, ANSWER_TEXT)]
+
+
+def test_passages_are_escaped_and_keep_no_blank_lines():
+    final = last_message(ask(FakePipeline(), QUESTION))
+    assert "<b>space</b>" not in final and "&lt;b&gt;space&lt;/b&gt;" in final
+    # A blank line would end the chat's HTML block and show the rest as raw text.
+    assert "\n\n" not in final and "Східний.<br><br>Кім прибув потягом." in final
+
+
+def test_follow_up_question_gets_history_as_plain_pairs():
+    pipeline = FakePipeline()
+    first = ask(pipeline, QUESTION)
+    _, chat, pairs = first[-1]
+    second = ask(pipeline, "And what did Kim want in return?", chat, pairs)
+
+    assert pipeline.calls[0] == (QUESTION, [])
+    assert pipeline.calls[1] == ("And what did Kim want in return?", [(QUESTION, ANSWER_TEXT)])  # no HTML
+    _, chat, pairs = second[-1]
+    assert [m["role"] for m in chat] == ["user", "assistant", "user", "assistant"]
+    assert 'href="#cite-3-1"' in chat[3]["content"]  # ids stay unique within the conversation
+    assert len(pairs) == 2
+
+
+@pytest.mark.parametrize(
+    ("error", "expected"),
+    [
+        (QuestionError("The question is 3000 characters long; the limit is 2000. Ask a shorter question."), "The question is 3000 characters long; the limit is 2000. Ask a shorter question."),
+        (EmptyStoreError(), str(EmptyStoreError())),
+        (RuntimeError("CUDA exploded\n  File 'x.py', line 3, in y"), "Something went wrong: RuntimeError: CUDA exploded."),
+    ],
+)
+@pytest.mark.parametrize("after", [0, 3], ids=["before-text", "mid-stream"])
+def test_errors_become_readable_messages_and_the_chat_goes_on(error, expected, after, caplog):
+    pipeline = FakePipeline()
+    pipeline.fail, pipeline.after = error, after
+    outputs = ask(pipeline, QUESTION)
+
+    message = last_message(outputs)
+    assert message.startswith(expected)
+    assert "Traceback" not in message and "File 'x.py'" not in message
+    assert outputs[-1][2] == []  # a failed turn is not history
+    if not isinstance(error, NewsRagError):
+        assert "Traceback" in caplog.text  # the details go to the log
+
+    _, chat, pairs = outputs[-1]
+    again = ask(pipeline, QUESTION, chat, pairs)
+    assert "cite-link" in last_message(again)
+
+
+def test_empty_question_is_refused_without_asking_the_pipeline():
+    pipeline = FakePipeline()
+    for blank in ["", "   \n ", None]:
+        outputs = ask(pipeline, blank)
+        assert last_message(outputs) == EMPTY_QUESTION
+        assert outputs[-1][2] == []
+    assert pipeline.calls == []
+
+
+def test_refusal_and_note_are_shown_plainly():
+    class Refusing(FakePipeline):
+        def stream(self, question, history=()):  # type: ignore[no-untyped-def]
+            yield Answer("The articles don't say.", "en", True, [], question, question, "Answer in English: the local model does not write Ukrainian well.")
+
+    final = last_message(ask(Refusing(), "Скільки коштував космодром?"))
+    assert "The articles don't say." in final
+    assert "does not write Ukrainian well" in final
+    assert "<details" not in final and "cite-link" not in final
+
+
+def test_articles_panel_lists_language_translator_and_chunks():
+    html = articles_panel(FakePipeline())
+    assert "2 articles, 12 passages." in html
+    for cell in ["Kim is en route to Russia", "000_df240f098999e43e.txt", "Ukrainian", "English", "llm", "identity", ">7<", ">5<"]:
+        assert cell in html
+
+    class Empty(FakePipeline):
+        def articles(self):  # type: ignore[no-untyped-def]
+            return []
+
+    class Broken(FakePipeline):
+        def articles(self):  # type: ignore[no-untyped-def]
+            raise RuntimeError("chroma is down")
+
+    assert "newsrag-ingest" in articles_panel(Empty()) and "<table" not in articles_panel(Empty())
+    assert "Something went wrong: RuntimeError: chroma is down" in articles_panel(Broken())
+    assert NO_ARTICLES.startswith("No articles")
+
+
+# ------------------------------------------------------------------ entry points
+
+
+def test_defaults_are_local_and_flags_change_them():
+    args = parse_args([])
+    assert (args.host, args.port) == ("127.0.0.1", 7860)
+    args = parse_args(["--host", "0.0.0.0", "--port", "8080"])
+    assert (args.host, args.port) == ("0.0.0.0", 8080)
+
+
+def test_main_builds_the_pipeline_and_launches_on_the_given_address(monkeypatch):
+    import rag.wiring
+
+    launched = {}
+    monkeypatch.setattr(rag.wiring, "build_pipeline", lambda settings: FakePipeline())
+    monkeypatch.setattr(ui_app, "launch", lambda app, host, port: launched.update(app=app, host=host, port=port))
+    assert ui_app.main(["--port", "7999"]) == 0
+    assert launched["host"] == "127.0.0.1" and launched["port"] == 7999
+    assert launched["app"].analytics_enabled is False
+
+
+def test_main_reports_a_config_error_without_a_traceback(monkeypatch, capsys):
+    monkeypatch.setenv("NEWSRAG_TOP_K", "many")
+    assert ui_app.main([]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith("newsrag-serve: Invalid settings") and "Traceback" not in err
+
+
+def test_python_dash_m_ui_has_host_and_port_flags():
+    result = subprocess.run([sys.executable, "-m", "ui", "--help"], capture_output=True, text=True, timeout=60)
+    assert result.returncode == 0, result.stderr
+    assert "--host" in result.stdout and "--port" in result.stdout and "127.0.0.1" in result.stdout
+
+
+# ------------------------------------------------------------------ the served app
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@contextlib.contextmanager
+def serving(pipeline) -> Iterator[str]:  # type: ignore[no-untyped-def]
+    """The real Gradio app on 127.0.0.1 and a free port, served from a background thread."""
+    app = build_app(pipeline)
+    port = free_port()
+    launch(app, "127.0.0.1", port, block=False)
+    try:
+        yield f"http://127.0.0.1:{port}/"
+    finally:
+        app.close()
+
+
+@pytest.fixture
+def outside_calls(monkeypatch) -> list[str]:
+    """Records (and refuses) every connection or name lookup that leaves this machine."""
+    attempts: list[str] = []
+    real_connect, real_getaddrinfo = socket.socket.connect, socket.getaddrinfo
+
+    def local(host: object) -> bool:
+        return isinstance(host, str) and (host.startswith("127.") or host in ("localhost", "::1", "") or host.startswith("/"))
+
+    def connect(self, address):  # type: ignore[no-untyped-def]
+        host = address[0] if isinstance(address, tuple) else address
+        if not local(host):
+            attempts.append(f"connect {address!r}")
+            raise OSError(f"network access attempted: {address!r}")
+        return real_connect(self, address)
+
+    def getaddrinfo(host, *args, **kwargs):  # type: ignore[no-untyped-def]
+        if host is not None and not local(host if isinstance(host, str) else host.decode()):
+            attempts.append(f"lookup {host!r}")
+            raise socket.gaierror(f"network access attempted: {host!r}")
+        return real_getaddrinfo(host, *args, **kwargs)
+
+    monkeypatch.setattr(socket.socket, "connect", connect)
+    monkeypatch.setattr(socket, "getaddrinfo", getaddrinfo)
+    return attempts
+
+
+def test_app_is_local_only_and_makes_no_outside_calls(outside_calls):
+    with serving(FakePipeline()) as url:
+        page = httpx.get(url, timeout=30)
+        assert page.status_code == 200 and "News questions" in page.text
+        config = httpx.get(url + "config", timeout=30).json()
+        assert config["analytics_enabled"] is False and config.get("share_url") in (None, "")
+        time.sleep(1.0)  # give any background version check or telemetry thread the time to try
+    assert outside_calls == []
+
+
+def test_four_people_asking_at_once_all_get_answers(outside_calls):
+    from gradio_client import Client
+
+    pipeline = FakePipeline(delay=0.02)
+    results: dict[int, object] = {}
+    with serving(pipeline) as url:
+
+        def one_user(i: int) -> None:
+            client = Client(url, analytics_enabled=False, verbose=False, download_files=False)
+            results[i] = client.predict(f"{QUESTION} ({i})", [], api_name="/ask")
+
+        users = [threading.Thread(target=one_user, args=(i,)) for i in range(4)]
+        for user in users:
+            user.start()
+        for user in users:
+            user.join(timeout=120)
+
+    assert sorted(results) == [0, 1, 2, 3]
+    for i, (box, chat) in results.items():  # type: ignore[misc]
+        assert box == ""
+        assert chat[0]["content"][0]["text"] == f"{QUESTION} ({i})"
+        assert "cite-link" in chat[-1]["content"][0]["text"]
+    assert pipeline.most_running == 1  # queued: one model, one answer at a time
+    assert outside_calls == []
+
+
+def test_server_keeps_serving_after_an_error(outside_calls):
+    from gradio_client import Client
+
+    pipeline = FakePipeline()
+    pipeline.fail = RuntimeError("model crashed")
+    with serving(pipeline) as url:
+        client = Client(url, analytics_enabled=False, verbose=False, download_files=False)
+        _, chat = client.predict(QUESTION, [], api_name="/ask")
+        assert chat[-1]["content"][0]["text"].startswith("Something went wrong: RuntimeError: model crashed")
+        _, chat = client.predict(QUESTION, [], api_name="/ask")
+        assert "cite-link" in chat[-1]["content"][0]["text"]
+    assert outside_calls == []
