@@ -65,7 +65,7 @@ class Settings(BaseSettings):
     embed_batch_size: int = Field(default=32, description="Chunks embedded per batch.")
 
     # Chunking.
-    chunk_chars: int = Field(default=600, description="Target chunk size in characters of English text (measured: see README).")
+    chunk_chars: int = Field(default=300, description="Target chunk size in characters of English text (measured: see README).")
     chunk_overlap_sentences: int = Field(default=0, description="Sentences repeated between neighbouring chunks of one paragraph run.")
 
     # Retrieval.
