@@ -104,7 +104,10 @@ def eval_main(argv: Sequence[str] | None = None) -> int:
         from rag.evaluation import run_evaluation
 
         settings = Settings.load()
-        report = run_evaluation(settings, args.questions, args.articles or settings.seeds_dir, args.out, limit=args.limit)
+        report = run_evaluation(
+            settings, args.questions, args.articles or settings.seeds_dir, args.out, limit=args.limit,
+            progress=lambda line: print(line, file=sys.stderr, flush=True),
+        )
         print(report.markdown())
         return 0 if report.passed else 1
 

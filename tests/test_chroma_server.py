@@ -3,21 +3,13 @@
 from __future__ import annotations
 
 import shutil
-import socket
-import subprocess
 import sys
-import time
 from pathlib import Path
 
 import pytest
 
 from rag.wiring import build_ingestor, build_pipeline
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
+from tests.servers import free_port, running
 
 
 @pytest.fixture
@@ -25,28 +17,9 @@ def chroma_server(tmp_path):
     chroma = Path(sys.executable).parent / "chroma"
     if not chroma.exists():
         chroma = Path(shutil.which("chroma") or "chroma")
-    port = _free_port()
-    process = subprocess.Popen(
-        [str(chroma), "run", "--path", str(tmp_path / "server-data"), "--host", "127.0.0.1", "--port", str(port)],
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
-    try:
-        deadline = time.monotonic() + 60
-        while time.monotonic() < deadline:
-            try:
-                socket.create_connection(("127.0.0.1", port), timeout=1).close()
-                break
-            except OSError:
-                if process.poll() is not None:
-                    pytest.fail("chroma run exited early")
-                time.sleep(0.3)
-        else:
-            pytest.fail("chroma server did not start in 60 s")
+    port = free_port()
+    with running([str(chroma), "run", "--path", str(tmp_path / "server-data"), "--host", "127.0.0.1", "--port", str(port)], port, timeout=60):
         yield port
-    finally:
-        process.terminate()
-        process.wait(timeout=30)
 
 
 def test_ingest_and_answer_through_chroma_server(fast_settings, seeds_copy, chroma_server):
