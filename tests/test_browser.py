@@ -17,6 +17,7 @@ from rag.settings import Settings
 from rag.wiring import build_ingestor, build_pipeline
 from tests.conftest import REPO, SEEDS
 from tests.test_ui import serving
+from ui.app import EMPTY_QUESTION
 
 pytestmark = pytest.mark.browser
 
@@ -38,7 +39,15 @@ def chromium() -> Path:
     return CHROMIUM
 
 
-def ask_in_browser(url: str, chromium: Path, screenshot: str, answer_timeout_s: float) -> dict[str, str]:
+# True while the last answer shows generated words and the typing cursor, before its citations.
+STREAMING = """() => {
+  const bots = document.querySelectorAll('#chat [data-testid="bot"]');
+  const last = bots[bots.length - 1];
+  return !!last && /\\w\\s*▌/.test(last.innerText) && !last.querySelector('a.cite-link');
+}"""
+
+
+def ask_in_browser(url: str, chromium: Path, screenshot: str, answer_timeout_s: float, see_streaming: bool = False) -> dict[str, str]:
     """Asks QUESTION on the page, opens the first citation, saves a screenshot; returns what it saw."""
     from playwright.sync_api import expect, sync_playwright
 
@@ -55,6 +64,8 @@ def ask_in_browser(url: str, chromium: Path, screenshot: str, answer_timeout_s: 
             box.fill(QUESTION)
             box.press("Enter")
             expect(page.locator("#chat")).to_contain_text(QUESTION)
+            if see_streaming:  # words appear before the answer is complete
+                page.wait_for_function(STREAMING, timeout=answer_timeout_s * 1000, polling=50)
             link = page.locator("#chat a.cite-link").first
             link.wait_for(timeout=answer_timeout_s * 1000)
             answer = page.locator("#chat .newsrag-answer").last.locator("p.answer").inner_text()
@@ -97,6 +108,32 @@ def test_ask_and_open_citation_in_chromium(chromium, fast_settings):
     assert seen["outside"] == ""  # the page loads nothing from outside this server
 
 
+def test_empty_question_example_click_and_new_conversation(chromium, fast_settings):
+    from playwright.sync_api import expect, sync_playwright
+
+    build_ingestor(fast_settings).ingest_folder(SEEDS)
+    with serving(build_pipeline(fast_settings)) as url, sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=str(chromium), args=CHROMIUM_ARGS)
+        try:
+            page = browser.new_page(viewport={"width": 1400, "height": 1100})
+            page.goto(url)
+            chat = page.locator("#chat")
+
+            page.locator("#question textarea").press("Enter")
+            expect(chat).to_contain_text(EMPTY_QUESTION)
+
+            spanish = "¿Dónde se reunieron Putin y Kim Jong-un?"
+            page.locator("#examples").get_by_text(spanish).click()
+            expect(chat).to_contain_text(spanish)
+            expect(chat.locator(".newsrag-answer")).to_have_count(1, timeout=30_000)
+
+            page.locator("#clear").click()
+            expect(chat).not_to_contain_text(spanish)
+            expect(chat.locator(".newsrag-answer")).to_have_count(0)
+        finally:
+            browser.close()
+
+
 @pytest.mark.slow
 def test_real_model_answer_with_citation_in_chromium(chromium, tmp_path, real_model_path):
     articles = tmp_path / "articles"
@@ -108,7 +145,7 @@ def test_real_model_answer_with_citation_in_chromium(chromium, tmp_path, real_mo
     pipeline = build_pipeline(settings)
 
     with serving(pipeline) as url:
-        seen = ask_in_browser(url, chromium, "chat-real-model.png", answer_timeout_s=120)
+        seen = ask_in_browser(url, chromium, "chat-real-model.png", answer_timeout_s=120, see_streaming=True)
 
     assert re.search(r"\[\d\]", seen["answer"])
     assert "Vostochny" in seen["answer"] or "Vostochny" in seen["english"]

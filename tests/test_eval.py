@@ -11,7 +11,6 @@ import sys
 import pytest
 
 from rag.evaluation import Report, load_questions, run_evaluation
-from rag.settings import Settings
 from tests.conftest import REPO, SEEDS
 
 pytestmark = pytest.mark.slow
@@ -22,15 +21,9 @@ QUESTION_IDS = [q.id for q in load_questions(QUESTIONS)[0]]
 
 
 @pytest.fixture(scope="module")
-def report(tmp_path_factory, real_model_path) -> Report:
-    # The autouse home isolation is per test and starts after this fixture, so isolate here too.
-    with pytest.MonkeyPatch.context() as mp:
-        home = tmp_path_factory.mktemp("eval-home")
-        mp.setenv("HOME", str(home))
-        mp.setenv("XDG_DATA_HOME", str(home / ".local" / "share"))
-        mp.delenv("NEWSRAG_CONFIG", raising=False)
-        settings = Settings.load(data_dir=tmp_path_factory.mktemp("eval"), llm_model_path=real_model_path)
-        return run_evaluation(settings, QUESTIONS, SEEDS, ARTIFACTS, progress=lambda line: print(line, file=sys.stderr, flush=True))
+def report(real_settings, real_pipeline) -> Report:
+    # The store of the other slow tests: seeds already ingested, the Ukrainian article translated once.
+    return run_evaluation(real_settings, QUESTIONS, SEEDS, ARTIFACTS, pipeline=real_pipeline, progress=lambda line: print(line, file=sys.stderr, flush=True))
 
 
 @pytest.mark.parametrize("question_id", QUESTION_IDS)

@@ -8,6 +8,7 @@ import subprocess
 import sys
 import threading
 import time
+from pathlib import Path
 from typing import Iterator, Sequence
 
 import httpx
@@ -15,6 +16,7 @@ import pytest
 
 from rag.errors import EmptyStoreError, NewsRagError, QuestionError
 from rag.types import Answer, ArticleSummary, Citation
+from tests.servers import free_port, running
 from ui import app as ui_app
 from ui.app import EMPTY_QUESTION, NO_ARTICLES, articles_panel, build_app, launch, parse_args, respond
 
@@ -203,7 +205,7 @@ def test_main_builds_the_pipeline_and_launches_on_the_given_address(monkeypatch)
 
     launched = {}
     monkeypatch.setattr(rag.wiring, "build_pipeline", lambda settings: FakePipeline())
-    monkeypatch.setattr(ui_app, "launch", lambda app, host, port: launched.update(app=app, host=host, port=port))
+    monkeypatch.setattr(ui_app, "launch", lambda app, host, port: launched.update(app=app, host=host, port=port))  # would block
     assert ui_app.main(["--port", "7999"]) == 0
     assert launched["host"] == "127.0.0.1" and launched["port"] == 7999
     assert launched["app"].analytics_enabled is False
@@ -216,6 +218,28 @@ def test_main_reports_a_config_error_without_a_traceback(monkeypatch, capsys):
     assert err.startswith("newsrag-serve: Invalid settings") and "Traceback" not in err
 
 
+def test_main_reports_a_taken_port(monkeypatch, capsys):
+    import rag.wiring
+
+    monkeypatch.setattr(rag.wiring, "build_pipeline", lambda settings: FakePipeline())
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        assert ui_app.main(["--port", str(port)]) == 1
+    err = capsys.readouterr().err
+    assert f"cannot serve on 127.0.0.1:{port}" in err and f"--port {port + 1}" in err
+
+
+def test_serve_console_script_serves_the_chat(tmp_path, monkeypatch):
+    for key, value in {"DATA_DIR": str(tmp_path), "EMBEDDER": "hash", "ORIGINAL_EMBEDDER": "hash", "LLM_BACKEND": "scripted"}.items():
+        monkeypatch.setenv(f"NEWSRAG_{key}", value)
+    port = free_port()
+    with running([str(Path(sys.executable).parent / "newsrag-serve"), "--port", str(port)], port, timeout=90):
+        page = httpx.get(f"http://127.0.0.1:{port}/", timeout=30)
+        assert page.status_code == 200 and "News questions" in page.text
+
+
 def test_python_dash_m_ui_has_host_and_port_flags():
     result = subprocess.run([sys.executable, "-m", "ui", "--help"], capture_output=True, text=True, timeout=60)
     assert result.returncode == 0, result.stderr
@@ -223,12 +247,6 @@ def test_python_dash_m_ui_has_host_and_port_flags():
 
 
 # ------------------------------------------------------------------ the served app
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 @contextlib.contextmanager

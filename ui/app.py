@@ -1,0 +1,243 @@
+"""The web chat: streamed answers, [n] links to their cited passages, the list of articles.
+
+    app = build_app(build_pipeline(Settings.load()))   # any object with .stream() and .articles()
+    launch(app, host="127.0.0.1", port=7860)
+
+Nothing here retrieves, prompts or translates: the pipeline from rag/ does all of that, and this
+module only shows what it yields. Gradio is imported inside the functions, after
+``rag.offline.enforce_offline()`` has switched off its analytics and version check.
+"""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import sys
+from functools import partial
+from typing import TYPE_CHECKING, Iterator, Protocol, Sequence
+
+from rag.errors import NewsRagError
+from rag.offline import enforce_offline
+from rag.types import Answer, ArticleSummary
+from ui.render import CITATION_SCRIPT, CSS, render_answer, render_articles, render_streaming
+
+if TYPE_CHECKING:
+    import gradio as gr
+
+log = logging.getLogger(__name__)
+
+DEFAULT_HOST = "127.0.0.1"
+DEFAULT_PORT = 7860
+# One model per process answers one question at a time; the others wait in the queue.
+CONCURRENCY = 1
+QUEUE_SIZE = 32
+
+EMPTY_QUESTION = "Please type a question about the articles first, for example: “Where did Putin and Kim Jong Un meet?”"
+NO_ARTICLES = "No articles are ingested yet. Run `newsrag-ingest seeds/` (or `make run`), then reload this page."
+
+# One click asks them. They are about the seed articles (seeds/), in six languages.
+EXAMPLES = [
+    "Where did Putin and Kim Jong Un meet?",
+    "Що Путін хоче отримати від Кім Чен Ина?",
+    "¿Dónde se reunieron Putin y Kim Jong-un?",
+    "Welche Fabrik in Komsomolsk am Amur wollte Kim besuchen?",
+    "Pour quel type de sous-marins Kim veut-il obtenir des technologies russes ?",
+    "Какой министр обороны России ездил в Пхеньян, чтобы договориться о поставках боеприпасов?",
+]
+
+Message = dict[str, str]
+Pair = tuple[str, str]
+
+
+class ChatPipeline(Protocol):
+    """What the chat needs from rag.answering.Pipeline (tests pass a fake)."""
+
+    def stream(self, question: str, history: Sequence[tuple[str, str]] = ()) -> Iterator[str | Answer]: ...
+
+    def articles(self) -> list[ArticleSummary]: ...
+
+
+def error_message(error: BaseException) -> str:
+    """What the chat shows for a failure: the error's own advice, or its type and first line."""
+    if isinstance(error, NewsRagError):
+        return str(error)
+    first_line = (str(error).strip().splitlines() or [""])[0][:200]
+    detail = f"{type(error).__name__}: {first_line}" if first_line else type(error).__name__
+    return f"Something went wrong: {detail}. The error is logged on the server; try again or ask another question."
+
+
+def respond(pipeline: ChatPipeline, message: str | None, chat: list[Message] | None, pairs: list[Pair] | None) -> Iterator[tuple[str, list[Message], list[Pair]]]:
+    """One chat turn, as a generator of (textbox value, chat messages, history pairs).
+
+    The chat holds what is shown (HTML with citations); ``pairs`` holds the plain
+    (question, answer) text the pipeline condenses follow-up questions with.
+    """
+    chat = list(chat or [])
+    pairs = [tuple(p) for p in (pairs or [])]  # type: ignore[misc]
+    question = (message or "").strip()
+    if not question:
+        chat.append({"role": "assistant", "content": EMPTY_QUESTION})
+        yield "", list(chat), list(pairs)
+        return
+
+    chat.append({"role": "user", "content": question})
+    chat.append({"role": "assistant", "content": render_streaming("")})
+    turn = str(len(chat) - 1)  # index of the answer message: unique within the conversation
+    yield "", list(chat), list(pairs)
+
+    text = ""
+    try:
+        for item in pipeline.stream(question, list(pairs)):
+            if isinstance(item, Answer):
+                chat[-1] = {"role": "assistant", "content": render_answer(item, turn)}
+                pairs.append((question, item.text))
+                log.info("answered in %s: %d citations, refused=%s, timings=%s", item.language, len(item.citations), item.refused, item.timings)
+                yield "", list(chat), list(pairs)
+                return
+            text += item
+            chat[-1] = {"role": "assistant", "content": render_streaming(text)}
+            yield "", list(chat), list(pairs)
+        raise RuntimeError("the pipeline stopped without a final answer")
+    except NewsRagError as error:
+        log.warning("question refused: %s", error)
+        chat[-1] = {"role": "assistant", "content": error_message(error)}
+    except Exception as error:  # the chat must keep serving; the traceback goes to the log
+        log.exception("answering %r failed", question)
+        chat[-1] = {"role": "assistant", "content": error_message(error)}
+    yield "", list(chat), list(pairs)
+
+
+def articles_panel(pipeline: ChatPipeline) -> str:
+    """HTML for the articles panel; an error or an empty store becomes a line of advice."""
+    try:
+        articles = pipeline.articles()
+    except Exception as error:  # the page must still load
+        log.exception("listing articles failed")
+        return render_articles([], error_message(error))
+    if not articles:
+        return render_articles([], NO_ARTICLES)
+    chunks = sum(a.chunks for a in articles)
+    return render_articles(articles, f"{len(articles)} articles, {chunks} passages.")
+
+
+def new_conversation() -> tuple[str, list[Message], list[Pair]]:
+    return "", [], []
+
+
+def build_app(pipeline: ChatPipeline) -> "gr.Blocks":
+    """The chat page for ``pipeline``; nothing is started until ``launch``."""
+    enforce_offline()
+    import gradio as gr
+
+    with gr.Blocks(title="News questions", analytics_enabled=False) as app:
+        gr.Markdown(
+            "## Ask the news articles\n"
+            "Ask in any language. Answers come only from the ingested articles; "
+            "click a number like **[1]** to see the cited passage in English and in its original language."
+        )
+        with gr.Row(equal_height=False):
+            with gr.Column(scale=3):
+                chatbot = gr.Chatbot(
+                    label="Chat",
+                    elem_id="chat",
+                    height=640,
+                    latex_delimiters=[],  # news text is full of dollar signs
+                    feedback_options=None,
+                    buttons=["copy"],
+                    placeholder="Ask a question below, or click an example.",
+                )
+                pairs = gr.State([])
+                with gr.Row():
+                    question = gr.Textbox(
+                        placeholder="Ask about the articles, e.g. Where did Putin and Kim Jong Un meet?",
+                        show_label=False,
+                        elem_id="question",
+                        scale=5,
+                        autofocus=True,
+                        max_lines=4,
+                    )
+                    ask = gr.Button("Ask", variant="primary", elem_id="ask", scale=1, min_width=80)
+                examples = gr.Dataset(
+                    label="Example questions (click to ask)",
+                    components=["textbox"],
+                    samples=[[q] for q in EXAMPLES],
+                    elem_id="examples",
+                    samples_per_page=len(EXAMPLES),
+                )
+                clear = gr.Button("New conversation", elem_id="clear", variant="secondary")
+            with gr.Column(scale=2):
+                gr.Markdown("### Ingested articles")
+                articles = gr.HTML(articles_panel(pipeline), elem_id="articles")
+
+        answer = partial(respond, pipeline)
+
+        def ask_example(sample: list[str], chat: list[Message], history: list[Pair]) -> Iterator[tuple[str, list[Message], list[Pair]]]:
+            yield from answer(sample[0], chat, history)
+
+        outputs = [question, chatbot, pairs]
+        question.submit(answer, [question, chatbot, pairs], outputs, api_name="ask")
+        ask.click(answer, [question, chatbot, pairs], outputs, api_visibility="private")
+        examples.click(ask_example, [examples, chatbot, pairs], outputs, api_visibility="private")
+        clear.click(new_conversation, None, outputs, queue=False, api_visibility="private")
+        # Reloading the page shows articles ingested since the server started.
+        app.load(partial(articles_panel, pipeline), None, articles, concurrency_limit=None, api_visibility="private")
+    return app
+
+
+def launch(app: "gr.Blocks", host: str = DEFAULT_HOST, port: int = DEFAULT_PORT, block: bool = True) -> str:
+    """Serve ``app`` on host:port, local only: no share link, no analytics, no server-side rendering.
+
+    Returns the address once serving; with ``block``, serves until Ctrl+C.
+    """
+    app.queue(default_concurrency_limit=CONCURRENCY, max_size=QUEUE_SIZE)
+    app.launch(
+        server_name=host,
+        server_port=port,
+        share=False,
+        prevent_thread_lock=True,
+        show_error=False,
+        quiet=True,  # gradio's banner suggests share=True, which this app never uses
+        ssr_mode=False,
+        mcp_server=False,
+        enable_monitoring=False,
+        footer_links=[],
+        css=CSS,
+        head=CITATION_SCRIPT,
+    )
+    url = app.local_url or f"http://{host}:{port}/"
+    if block:
+        print(f"Chat on {url} (Ctrl+C stops it)", flush=True)
+        app.block_thread()
+    return url
+
+
+def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(prog="newsrag-serve", description="Serve the news question-answering chat in the browser.")
+    parser.add_argument("--host", default=DEFAULT_HOST, help=f"address to listen on (default {DEFAULT_HOST}: this machine only)")
+    parser.add_argument("--port", type=int, default=DEFAULT_PORT, help=f"port to listen on (default {DEFAULT_PORT})")
+    return parser.parse_args(argv)
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = parse_args(argv)
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    logging.getLogger("httpx").setLevel(logging.WARNING)  # gradio's own start-up checks on the local address
+    enforce_offline()
+    from rag.settings import Settings
+    from rag.wiring import build_pipeline
+
+    try:
+        app = build_app(build_pipeline(Settings.load()))
+        launch(app, args.host, args.port)
+    except NewsRagError as error:
+        print(f"newsrag-serve: {error}", file=sys.stderr)
+        return 2
+    except OSError as error:  # gradio raises it when the port is taken or the address unusable
+        log.debug("launch failed: %s", error)
+        print(f"newsrag-serve: cannot serve on {args.host}:{args.port}: the port is taken or the address is not this machine's. Choose another, e.g. --port {args.port + 1}.", file=sys.stderr)
+        return 1
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,131 @@
+"""HTML for the chat window: answers with [n] links, and the citations they lead to.
+
+    html = render_answer(answer, turn="3")   # "[1]" becomes a link to citation 1 of turn 3
+
+Only presentation lives here: the answer text and its citations come checked from rag/.
+Every piece of article or model text is HTML-escaped before it is placed in the page.
+"""
+
+from __future__ import annotations
+
+import re
+from html import escape
+
+from rag.languages import language_name
+from rag.types import Answer, ArticleSummary, Citation
+
+# The same marker shapes the citation checker writes: [1] or [1, 2].
+_MARKERS = re.compile(r"\[(\d+(?:\s*,\s*\d+)*)\]")
+
+# Opens the citation a [n] link points to. Chat messages cannot carry scripts or data-*
+# attributes (the chat sanitizes them; ids and hrefs survive), so one listener in the page head does it.
+CITATION_SCRIPT = """
+<script>
+document.addEventListener("click", function (event) {
+  var link = event.target.closest && event.target.closest("a.cite-link");
+  if (!link) return;
+  var box = document.getElementById((link.getAttribute("href") || "").slice(1));
+  if (!box) return;
+  event.preventDefault();
+  box.open = true;
+  box.scrollIntoView({block: "nearest"});
+}, true);
+</script>
+"""
+
+CSS = """
+.citation { border: 1px solid var(--border-color-primary); border-radius: 6px; margin: 6px 0; padding: 4px 8px; }
+.citation > summary { cursor: pointer; font-weight: 600; }
+.citation .meta { font-weight: 400; color: var(--body-text-color-subdued); }
+.passages { display: grid; grid-template-columns: 1fr 1fr; gap: 12px; margin-top: 6px; }
+.passage h4 { margin: 0 0 4px 0; font-size: 0.85em; text-transform: uppercase; letter-spacing: 0.03em; }
+.passage p { margin: 0; font-size: 0.92em; }
+.answer-note, .answer-meta { color: var(--body-text-color-subdued); font-size: 0.9em; }
+a.cite-link { text-decoration: none; font-weight: 600; }
+.articles { width: 100%; border-collapse: collapse; font-size: 0.9em; }
+.articles th, .articles td { text-align: left; vertical-align: top; padding: 4px 6px; border-bottom: 1px solid var(--border-color-primary); }
+.articles td.num { text-align: right; }
+.articles .source { color: var(--body-text-color-subdued); font-size: 0.85em; }
+"""
+
+
+def _text(value: str) -> str:
+    """Escaped, with line breaks as <br>: a blank line would end the chat's HTML block early."""
+    return "<br>".join(escape(line, quote=False) for line in value.splitlines())
+
+
+def cite_key(turn: str, number: int) -> str:
+    return f"{turn}-{number}"
+
+
+def link_citations(text: str, turn: str, numbers: set[int]) -> str:
+    """Escape ``text`` and turn each [n] that has a citation into a link to it."""
+    out: list[str] = []
+    last = 0
+    for match in _MARKERS.finditer(text):
+        out.append(_text(text[last : match.start()]))
+        links = []
+        for raw in match.group(1).split(","):
+            n = int(raw)
+            if n in numbers:
+                key = cite_key(turn, n)
+                links.append(f'<a class="cite-link" href="#cite-{key}">[{n}]</a>')
+            else:
+                links.append(f"[{n}]")
+        out.append("".join(links))
+        last = match.end()
+    out.append(_text(text[last:]))
+    return "".join(out)
+
+
+def render_citation(citation: Citation, turn: str) -> str:
+    key = cite_key(turn, citation.number)
+    language = language_name(citation.language)
+    date = _text(citation.date) if citation.date else "undated"
+    return (
+        f'<details class="citation" id="cite-{key}">'
+        f"<summary>[{citation.number}] {_text(citation.title)} "
+        f'<span class="meta">· {date} · {_text(language)} · {_text(citation.source)}</span></summary>'
+        '<div class="passages">'
+        f'<div class="passage passage-english"><h4>English</h4><p lang="en">{_text(citation.text.strip())}</p></div>'
+        f'<div class="passage passage-original"><h4>Original ({_text(language)})</h4>'
+        f'<p lang="{escape(citation.language)}">{_text(citation.original_text.strip())}</p></div>'
+        "</div></details>"
+    )
+
+
+def render_answer(answer: Answer, turn: str) -> str:
+    """The final chat message: the answer with linked [n], any note, then its citations."""
+    if answer.refused:
+        body = f'<p class="answer">{_text(answer.text.strip())}</p>'
+    else:
+        body = f'<p class="answer">{link_citations(answer.text.strip(), turn, {c.number for c in answer.citations})}</p>'
+    parts = [f'<div class="newsrag-answer">{body}']
+    if answer.note:
+        parts.append(f'<p class="answer-note">{_text(answer.note.strip())}</p>')
+    if answer.citations:
+        parts.append('<div class="citations">' + "".join(render_citation(c, turn) for c in answer.citations) + "</div>")
+    total = answer.timings.get("total_s")
+    if total is not None:
+        parts.append(f'<p class="answer-meta">Answered in {total:.1f} s.</p>')
+    parts.append("</div>")
+    return "".join(parts)
+
+
+def render_streaming(text: str) -> str:
+    """The growing answer while the model writes it: plain escaped text."""
+    return _text(text) + " ▌"
+
+
+def render_articles(articles: list[ArticleSummary], summary: str) -> str:
+    """The articles panel: title (date, file), language, translator, chunk count."""
+    rows = "".join(
+        "<tr>"
+        f'<td>{_text(a.title)}<div class="source">{_text(a.date or "undated")} · {_text(a.source)}</div></td>'
+        f"<td>{_text(language_name(a.language))}</td><td>{_text(a.translator)}</td>"
+        f'<td class="num">{a.chunks}</td>'
+        "</tr>"
+        for a in articles
+    )
+    table = f'<table class="articles"><thead><tr><th>Article</th><th>Language</th><th>Translator</th><th>Chunks</th></tr></thead><tbody>{rows}</tbody></table>' if articles else ""
+    return f'<p class="articles-summary">{_text(summary)}</p>{table}'
