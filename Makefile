@@ -34,8 +34,8 @@ test-fast: install
 	$(BIN)/python -m pytest -m "not slow and not browser"
 
 bench: install
-	$(BIN)/python scripts/bench_ingest.py
-	$(BIN)/python scripts/bench_answer.py
+	PYTHONPATH=. $(BIN)/python scripts/bench_ingest.py
+	PYTHONPATH=. $(BIN)/python scripts/bench_answer.py
 
 eval: install
 	$(BIN)/newsrag-eval
