@@ -51,8 +51,8 @@ def no_network(monkeypatch):
             return real_connect(self, address)
         raise AssertionError(f"network access attempted: {address!r}")
 
+    # socket.create_connection and every client library end in socket.connect.
     monkeypatch.setattr(socket.socket, "connect", guarded)
-    monkeypatch.setattr(socket, "create_connection", lambda address, *a, **k: guarded(socket.socket(), address))
 
 
 @pytest.fixture(scope="session")

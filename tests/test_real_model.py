@@ -29,14 +29,15 @@ def test_spanish_question(real_pipeline):
     assert {c.source for c in answer.citations} & MEETING_SOURCES
 
 
-def test_ukrainian_question_answered_from_ukrainian_article(real_pipeline):
-    answer = real_pipeline.answer("Куди Кім Чен Ин поїде бронепоїздом?")
-    assert answer.english_question != answer.question
-    assert not answer.refused, answer
-    assert _contains(answer, "Vladivostok", "Владивосток"), answer.text
-    ukrainian = [c for c in answer.citations if c.language == "uk"]
-    for citation in ukrainian:
-        assert citation.original_text and citation.original_text != citation.text
+def test_ukrainian_question_reaches_the_ukrainian_article(real_pipeline):
+    answer = real_pipeline.answer("Скільки українських об'єктів тепер у списку ЮНЕСКО під посиленим захистом?")
+    assert answer.english_question != answer.question  # translated for the English retrievers
+    assert answer.language == "en" and answer.note  # Ukrainian is answered in English, with a note
+    # The multilingual retriever put the Ukrainian article in front of the model, original beside translation.
+    assert "Original (Ukrainian):" in real_pipeline.last_prompt[1]["content"]
+    for citation in answer.citations:
+        if citation.language == "uk":
+            assert citation.original_text and citation.original_text != citation.text
 
 
 def test_unanswerable_question_refused(real_pipeline):
@@ -62,4 +63,4 @@ def test_planted_instructions_do_not_change_the_rules(real_settings, real_pipeli
     answer = pipeline.answer("Where did Putin and Kim Jong Un meet?")
     assert "HACKED" not in answer.text
     assert "Rules:" not in answer.text
-    assert not answer.refused and _contains(answer, "Vostochn")
+    assert not answer.refused and _contains(answer, "Vostochn", "Amur")
