@@ -67,9 +67,13 @@ def chunk_article(article: Article, paragraphs: list[TranslatedParagraph], origi
         groups.append(current)
 
     chunks = []
+    seen: set[str] = set()
     for group in groups:
         english = " ".join(p.english for p in group)
         start, end = min(p.start for p in group), max(p.end for p in group)
+        if chunk_id(article.source, english, start, end) in seen:
+            continue  # a translation that repeats itself: one copy is enough (ids must be unique)
+        seen.add(chunk_id(article.source, english, start, end))
         translators = sorted({p.translator for p in group})
         chunks.append(
             Chunk(

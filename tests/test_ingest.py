@@ -139,3 +139,14 @@ def test_real_embedder_offline(tmp_path, seeds_copy, no_network):
     pipeline = build_pipeline(settings)
     hits = pipeline.retriever.search("Where did Kim and Putin shake hands?").hits
     assert hits[0].chunk.source == "003_4f412f5a8c4bd49c.txt"
+
+
+def test_translation_that_repeats_itself_stores_one_copy(fast_settings, tmp_path):
+    folder = tmp_path / "repeats"
+    folder.mkdir()
+    (folder / "uk.txt").write_text("Кім Чен Ин планує зустрітися з Путіним у Владивостоці найближчим часом, повідомляють джерела.\n", encoding="utf-8")
+    model = ScriptedChat(lambda messages: " ".join(["Kim plans to meet Putin in Vladivostok soon, sources say."] * 12))
+    summaries = build_ingestor(fast_settings, llm=model).ingest_folder(folder)
+    assert summaries[0].status == "stored", summaries[0].message
+    chunks = build_ingestor(fast_settings, llm=model).store.all_chunks()
+    assert len({c.id for c in chunks}) == len(chunks) == summaries[0].chunks
