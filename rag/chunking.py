@@ -71,13 +71,14 @@ def chunk_article(article: Article, paragraphs: list[TranslatedParagraph], origi
     for group in groups:
         english = " ".join(p.english for p in group)
         start, end = min(p.start for p in group), max(p.end for p in group)
-        if chunk_id(article.source, english, start, end) in seen:
+        identifier = chunk_id(article.source, english, start, end)
+        if identifier in seen:
             continue  # a translation that repeats itself: one copy is enough (ids must be unique)
-        seen.add(chunk_id(article.source, english, start, end))
+        seen.add(identifier)
         translators = sorted({p.translator for p in group})
         chunks.append(
             Chunk(
-                id=chunk_id(article.source, english, start, end),
+                id=identifier,
                 source=article.source,
                 title=article.title,
                 date=article.date,

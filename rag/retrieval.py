@@ -18,7 +18,6 @@ from rag.types import Chunk, ScoredChunk
 from vectorstore.store import ChromaStore
 
 
-
 def interleave(ranked_lists: list[list[ScoredChunk]], k: int) -> list[ScoredChunk]:
     """Round-robin over the retrievers' rankings, skipping repeats: each retriever's best
     passages get in, so one retriever's blind spot (a bad translation, a rare word) is

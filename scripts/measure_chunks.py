@@ -37,10 +37,11 @@ def main() -> None:
                 english = q.question
                 if q.language != "en":
                     (english,), _ = pipeline.translation.translate([q.question], q.language, "en")
-                ranked = [h.chunk.source for h in pipeline.retriever.search(english, q.question).hits]
+                hits = pipeline.retriever.search(english, q.question).hits
+                ranked = [h.chunk.source for h in hits]
                 hits_at_k.append(any(s in q.sources for s in ranked))
                 rr.append(next((1 / (i + 1) for i, s in enumerate(ranked) if s in q.sources), 0.0))
-                tokens.append(sum(len(h.chunk.text) for h in pipeline.retriever.search(english, q.question).hits) / 4)
+                tokens.append(sum(len(h.chunk.text) for h in hits) / 4)
             print(
                 f"chunk_chars={size:4d} chunks={len(chunks):3d} k={k} recall@k={sum(hits_at_k) / len(hits_at_k):.2f} "
                 f"MRR={statistics.mean(rr):.2f} passage_tokens~{statistics.median(tokens):.0f} (n={len(answerable)})",
