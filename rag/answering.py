@@ -8,14 +8,15 @@
 from __future__ import annotations
 
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Iterator, Sequence
 
-from rag.citations import check_citations
+from rag.citations import check_citations, marker_numbers, strip_markers
 from rag.errors import EmptyStoreError, QuestionError
 from rag.languages import detect
 from rag.llm import ChatModel, complete
-from rag.prompting import NOT_FOUND, answer_messages, condense_messages, english_note, refusal
+from rag.prompting import NOT_FOUND, answer_messages, condense_messages, english_note, refusal, says_not_found
+from rag.sentences import sentences
 from rag.retrieval import HybridRetriever
 from rag.translation.cache import CachedTranslation
 from rag.types import Answer, ArticleSummary, Citation, ScoredChunk
@@ -33,7 +34,6 @@ class Pipeline:
     max_answer_tokens: int
     max_question_chars: int
     min_relevance: float
-    native_languages: Sequence[str]
     last_prompt: list[dict[str, str]] = field(default_factory=list)
 
     def articles(self) -> list[ArticleSummary]:
@@ -56,14 +56,14 @@ class Pipeline:
         if history:
             question = self._standalone(question, history)
         language = question_language(question)
-        english_question = question
-        if language != "en" and self.translation.supports(language, "en"):
-            (english_question,), _ = self.translation.translate([question], language, "en")
-        answer_language = language if language in self.native_languages else "en"
+        english_question = self._english(question, language)
+        # The model reads, answers and is checked in English, its best language; the checked
+        # answer is then translated where a translator writes the question's language well.
+        answer_language = language if language == "en" or self.translation.supports("en", language) else "en"
         note = "" if answer_language == language else english_note(language)
 
         t0 = time.perf_counter()
-        retrieval = self.retriever.search(english_question, question)
+        retrieval = self.retriever.search(english_question, question, multilingual_first=language != "en")
         timings = {"retrieval_s": time.perf_counter() - t0}
         hits = retrieval.hits
         if not hits or retrieval.best_dense < self.min_relevance:
@@ -71,7 +71,7 @@ class Pipeline:
             yield Answer(refusal(language), language, True, [], question, english_question, note, timings)
             return
 
-        messages = answer_messages(question, english_question, hits, answer_language)
+        messages = answer_messages(english_question, hits)
         self.last_prompt = messages
         raw = ""
         t1 = time.perf_counter()
@@ -79,10 +79,34 @@ class Pipeline:
             if not raw:
                 timings["first_token_s"] = time.perf_counter() - started
             raw += piece
-            yield piece
+            yield piece  # the English draft; the final Answer replaces it
         timings["generation_s"] = time.perf_counter() - t1
+        answer = self._checked(raw, hits, question, english_question, language, note, timings)
+        if not answer.refused and answer_language != "en":
+            t2 = time.perf_counter()
+            answer = replace(answer, text=self._localized(answer.text, answer_language), language=answer_language)
+            timings["localize_s"] = time.perf_counter() - t2
         timings["total_s"] = time.perf_counter() - started
-        yield self._checked(raw, hits, question, english_question, language, answer_language, note, timings)
+        yield answer
+
+    def _english(self, question: str, language: str) -> str:
+        """The question in English for retrieval and the prompt; as asked where no translator has the pair."""
+        if language == "en" or not self.translation.supports(language, "en"):
+            return question
+        (english,), _ = self.translation.translate([question], language, "en")
+        return english
+
+    def _localized(self, text: str, language: str) -> str:
+        """The checked English answer translated sentence by sentence, its [n] markers kept."""
+        parts = []
+        for sentence in sentences(text):
+            markers = "".join(f"[{n}]" for n in marker_numbers(sentence))
+            bare = strip_markers(sentence)
+            (translated,), _ = self.translation.translate([bare], "en", language)
+            translated = translated.strip() or bare
+            body, end = (translated[:-1], translated[-1]) if translated[-1] in ".!?…" else (translated, ".")
+            parts.append(f"{body.rstrip()} {markers}{end}" if markers else f"{body}{end}")
+        return " ".join(parts)
 
     def _standalone(self, question: str, history: Sequence[tuple[str, str]]) -> str:
         """The follow-up rewritten to stand alone; the question as asked if the rewrite is unusable."""
@@ -100,14 +124,15 @@ class Pipeline:
             raise QuestionError(f"The question is {len(question)} characters long; the limit is {self.max_question_chars}. Ask a shorter question.")
         return question
 
-    def _checked(self, raw: str, hits: list[ScoredChunk], question: str, english_question: str, language: str, answer_language: str, note: str, timings: dict[str, float]) -> Answer:
-        if NOT_FOUND.lower() in raw.lower() and len(raw) < len(NOT_FOUND) + 40:
+    def _checked(self, raw: str, hits: list[ScoredChunk], question: str, english_question: str, language: str, note: str, timings: dict[str, float]) -> Answer:
+        """The English draft with its citations checked; a refusal when nothing supported remains."""
+        if says_not_found(raw):
             return Answer(refusal(language), language, True, [], question, english_question, note, timings)
-        checked = check_citations(raw.replace(NOT_FOUND, ""), hits, answer_language)
+        checked = check_citations(raw.replace(NOT_FOUND, ""), hits, "en")
         if not checked.cited:
             return Answer(refusal(language), language, True, [], question, english_question, note, timings)
         citations = [_citation(n, hits[n - 1]) for n in sorted(checked.cited)]
-        return Answer(checked.text, answer_language, False, citations, question, english_question, note, timings)
+        return Answer(checked.text, "en", False, citations, question, english_question, note, timings)
 
 
 def _citation(number: int, hit: ScoredChunk) -> Citation:

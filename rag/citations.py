@@ -9,6 +9,7 @@ passage that supports it, if one does, and is dropped otherwise.
 from __future__ import annotations
 
 import re
+import unicodedata
 from dataclasses import dataclass
 from difflib import SequenceMatcher
 
@@ -37,8 +38,23 @@ class CheckedAnswer:
     removed_markers: list[int]  # citations to passages that were not given
 
 
+def marker_numbers(sentence: str) -> list[int]:
+    """The passage numbers of a sentence's [n] and [n, m] markers, in order, without repeats."""
+    return list(dict.fromkeys(int(n) for group in _MARKERS.findall(sentence) for n in group.split(",")))
+
+
+def strip_markers(sentence: str) -> str:
+    return _MARKERS.sub("", sentence).strip()
+
+
+def _fold(word: str) -> str:
+    """Lower case without accents: "Türk" and "Turk" are one name."""
+    decomposed = unicodedata.normalize("NFKD", word.lower())
+    return unicodedata.normalize("NFC", "".join(ch for ch in decomposed if not unicodedata.combining(ch)))
+
+
 def _latin(word: str) -> str:
-    return "".join(_CYRILLIC.get(ch, ch) for ch in word.lower())
+    return "".join(_CYRILLIC.get(ch, ch) for ch in _fold(word))
 
 
 def _numbers(text: str) -> set[str]:
@@ -108,12 +124,12 @@ def check_citations(raw: str, hits: list[ScoredChunk], answer_language: str) -> 
     dropped: list[str] = []
     removed: list[int] = []
     for sentence in sentences(raw):
-        numbers = [int(n) for group in _MARKERS.findall(sentence) for n in group.split(",")]
-        bare = _MARKERS.sub("", sentence).strip()
-        if not _WORD.search(bare):
-            continue  # a stray marker or punctuation
+        numbers = marker_numbers(sentence)
+        bare = strip_markers(sentence)
+        if not _WORD.search(bare) and not _NUMBER.search(bare):
+            continue  # a stray marker or punctuation (a bare "86%" is an answer)
         removed += [n for n in numbers if n not in passages]
-        valid = [n for n in dict.fromkeys(numbers) if n in passages and passages[n].supports(bare, english)]
+        valid = [n for n in numbers if n in passages and passages[n].supports(bare, english)]
         if not valid:
             # Uncited or wrongly cited: attach the passage with the most evidence, if any supports it.
             scored = [(p.evidence(bare), n) for n, p in passages.items() if p.supports(bare, english)]

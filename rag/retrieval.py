@@ -66,8 +66,12 @@ class HybridRetriever(BaseRetriever):
             self._bm25_count = count
         return self._bm25
 
-    def search(self, question: str, original_question: str | None = None) -> Retrieval:
-        """``question`` in English; ``original_question`` as asked, for the multilingual retriever."""
+    def search(self, question: str, original_question: str | None = None, multilingual_first: bool | None = None) -> Retrieval:
+        """``question`` in English; ``original_question`` as asked, for the multilingual retriever.
+
+        ``multilingual_first``: a question asked in another language reaches the English lists
+        only through a machine translation, so the multilingual list leads for it (default:
+        when the two questions differ)."""
         dense = self.store.query(self.embedder.get_query_embedding(question), self.candidate_k)
         bm25 = self._lexical()
         lexical = bm25.retrieve(question) if bm25 is not None else []
@@ -76,9 +80,9 @@ class HybridRetriever(BaseRetriever):
             vector = self.original.embedder.get_query_embedding(original_question or question)
             multilingual = self.original.store.query(vector, self.candidate_k)
         lexical_hits = [ScoredChunk(self._chunks[n.node.node_id], float(n.score or 0.0)) for n in lexical if (n.score or 0.0) > 0]
-        # A question asked in another language reaches the English lists only through a
-        # machine translation, so the multilingual list leads for it.
-        lists = [multilingual, dense, lexical_hits] if original_question and original_question != question else [dense, lexical_hits, multilingual]
+        if multilingual_first is None:
+            multilingual_first = bool(original_question) and original_question != question
+        lists = [multilingual, dense, lexical_hits] if multilingual_first else [dense, lexical_hits, multilingual]
         best_dense = max((h.score for h in dense), default=0.0)
         return Retrieval(interleave(lists, self.top_k), best_dense)
 

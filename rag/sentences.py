@@ -14,6 +14,9 @@ _ABBREVIATIONS = {
 }
 
 
+_MONTHS = ("januar", "jänner", "februar", "märz", "april", "mai", "juni", "juli", "august", "september", "oktober", "november", "dezember")
+
+
 def split_sentences(text: str) -> list[tuple[int, int]]:
     """(start, end) spans of the sentences in ``text``, covering every non-space character."""
     spans: list[tuple[int, int]] = []
@@ -24,6 +27,8 @@ def split_sentences(text: str) -> list[tuple[int, int]]:
         bare = last_word.rstrip(".").lower()
         if bare in _ABBREVIATIONS or (len(bare) == 1 and bare.isalpha()):
             continue  # "Sept. 11", "U.S. officials", "J. Smith"
+        if bare.isdigit() and len(bare) <= 2 and text[match.end():].lower().startswith(_MONTHS):
+            continue  # a German ordinal date: "am 4. Dezember"
         if start < match.start():
             spans.append((start, match.start()))
         start = match.end()

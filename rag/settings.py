@@ -83,14 +83,14 @@ class Settings(BaseSettings):
     llm_threads: int = Field(default=max(1, os.cpu_count() or 1), description="CPU threads for llama.cpp.")
     llm_context: int = Field(default=4096, description="Context window in tokens for llama.cpp.")
     max_answer_tokens: int = Field(default=200, description="Longest generated answer in tokens.")
-    native_answer_languages: list[str] = Field(default=["en", "es", "de", "fr", "ru"], description="Languages the model writes well enough to answer in; others get English with a note.")
+    native_answer_languages: list[str] = Field(default=["es", "fr"], description="Languages the local model translates English answers into (measured: see README); questions in others are answered in English with a note, unless an Argos pair from English is installed.")
 
     # Translation.
     llm_translation_languages: list[str] = Field(
         default=["uk", "ru", "es", "de", "fr", "it", "pt", "pl", "nl", "cs", "tr", "zh", "ja", "ko", "ar", "vi", "id"],
         description="Source languages the local model may translate into English where no Argos pair is installed.",
     )
-    translation_max_tokens: int = Field(default=700, description="Longest LLM translation of one paragraph, in tokens.")
+    translation_max_tokens: int = Field(default=300, description="Longest LLM translation of one sentence, in tokens.")
 
     @classmethod
     def settings_customise_sources(cls, settings_cls, init_settings, env_settings, dotenv_settings, file_secret_settings):  # type: ignore[no-untyped-def]

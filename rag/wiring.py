@@ -71,7 +71,7 @@ class _LazyLlm:
 
 def build_translation(settings: Settings, llm: ChatModel) -> CachedTranslation:
     translators: list[Translator] = [IdentityTranslator(), ArgosTranslator(settings.argos_dir)]
-    translators.append(LlmTranslator(llm, settings.translation_max_tokens, sources=settings.llm_translation_languages))
+    translators.append(LlmTranslator(llm, settings.translation_max_tokens, settings.llm_translation_languages, settings.native_answer_languages))
     return CachedTranslation(TranslatorChain(translators), settings.cache_dir / "translations.sqlite")
 
 
@@ -102,7 +102,6 @@ def build_pipeline(settings: Settings, llm: ChatModel | None = None) -> Pipeline
         max_answer_tokens=settings.max_answer_tokens,
         max_question_chars=settings.max_question_chars,
         min_relevance=settings.min_relevance,
-        native_languages=settings.native_answer_languages,
     )
 
 

@@ -26,9 +26,8 @@ def test_prompt_has_numbered_passages_question_and_rules(fast_settings, seeds_co
     system, user = model.prompts[-1]
     assert system == {"role": "system", "content": ANSWER_SYSTEM}
     for n in range(1, fast_settings.top_k + 1):
-        assert f"\n[{n}] (" in "\n" + user["content"]
-    assert "Question: Where did Putin and Kim Jong Un meet?" in user["content"]
-    assert "Answer in English" in user["content"]
+        assert f"\n[{n}] " in "\n" + user["content"]
+    assert user["content"].endswith("Question: Where did Putin and Kim Jong Un meet?\nAnswer:")
     assert not answer.refused and answer.citations
     assert answer.citations[0].number == 1 and answer.citations[0].source.endswith(".txt")
     assert "[1]" in answer.text
@@ -74,9 +73,52 @@ def test_not_native_language_answers_in_english_with_note(fast_settings, seeds_c
     answer = pipeline.answer("Де зустрілися Путін і Кім Чен Ин?")
     assert "Ukrainian" in model.prompts[0][0]["content"]  # the question was translated first
     assert answer.english_question == "Where did Putin and Kim Jong Un meet?"
-    assert "Answer in English" in model.prompts[-1][1]["content"]
+    assert "Question: Where did Putin and Kim Jong Un meet?" in model.prompts[-1][1]["content"]
+    assert "Де зустрілися" not in model.prompts[-1][1]["content"]  # the model reads English only
     assert answer.language == "en" and not answer.refused
     assert answer.note.startswith("Відповідь англійською")
+
+
+def test_native_language_answer_is_the_checked_english_answer_translated(fast_settings, seeds_copy):
+    pipeline, model = _pipeline(fast_settings, seeds_copy)
+    quote = model.script
+    drafts = []
+
+    def script(messages):
+        system = messages[0]["content"]
+        if "questions from Spanish into English" in system:
+            return "Where did Putin and Kim Jong Un meet?"
+        if "from English into Spanish" in system or "English news text into Spanish" in system:
+            return "Traducción: " + messages[-1]["content"]
+        drafts.append(quote(messages) + " Biden sold 7 rockets [2].")  # the second sentence is invented
+        return drafts[-1]
+
+    model.script = script
+    items = list(pipeline.stream("¿Dónde se reunieron Putin y Kim Jong Un?"))
+    answer = items[-1]
+    assert "".join(items[:-1]).strip() == drafts[0]  # the English draft streams
+    assert answer.language == "es" and not answer.refused and answer.note == ""
+    # Checked in English first: the invented sentence is gone, the supported one is translated
+    # with its marker put back.
+    assert answer.text.startswith("Traducción: ") and answer.text.endswith(" [1].")
+    assert "Biden" not in answer.text
+    assert [c.number for c in answer.citations] == [1]
+    translated = [p[-1]["content"] for p in model.prompts if "into Spanish" in p[0]["content"]]
+    assert len(translated) == 1 and "[1]" not in translated[0]  # markers are not sent for translation
+
+
+@pytest.mark.parametrize(
+    "draft",
+    [
+        NOT_FOUND,
+        "The passages do not say how tall Kim Jong Un is [1].",
+        "According to the passage, Kim Jong Un's height is not mentioned [1].",
+    ],
+)
+def test_draft_that_says_not_found_is_a_refusal(fast_settings, seeds_copy, draft):
+    pipeline, _ = _pipeline(fast_settings, seeds_copy, reply=draft)
+    answer = pipeline.answer("How tall is Kim Jong Un?")
+    assert answer.refused and answer.text == "The articles don't say." and answer.citations == []
 
 
 def test_bad_questions(fast_settings, seeds_copy):

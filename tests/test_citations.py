@@ -58,3 +58,14 @@ def test_cyrillic_answer_names_match_across_scripts():
 def test_spanish_answer_names_checked():
     checked = check_citations("Putin y Kim se reunieron en el cosmódromo Vostochny [1].", HITS, "es")
     assert checked.cited == [1]
+
+
+def test_bare_number_answer_kept_when_its_passage_states_it():
+    hits = [_hit("86% of EU citizens approve of humanitarian aid, a survey found.")]
+    assert check_citations("86% [1]", hits, "en").text == "86% [1]."
+    assert check_citations("87% [1]", hits, "en").cited == []
+
+
+def test_names_match_without_accents():
+    hits = [_hit("According to Turk, nearly 600 million people will be chronically undernourished in 2030.")]
+    assert check_citations("According to Volker Türk, nearly 600 million people will be chronically undernourished [1].", hits, "en").cited == [1]

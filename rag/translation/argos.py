@@ -123,6 +123,7 @@ class ArgosTranslator:
     """
 
     name = "argos"
+    revision = 1
 
     def __init__(self, packages_dir: Path) -> None:
         self.packages_dir = Path(packages_dir)

@@ -16,6 +16,7 @@ class Translator(Protocol):
     """Translates lists of texts between ISO 639-1 languages."""
 
     name: str
+    revision: int  # raised when the method changes, so cached translations are made again
 
     def supports(self, src: str, dst: str) -> bool: ...
 
@@ -26,6 +27,7 @@ class IdentityTranslator:
     """Passes text through when source and target are the same language."""
 
     name = "identity"
+    revision = 1
 
     def supports(self, src: str, dst: str) -> bool:
         return src == dst

@@ -29,9 +29,11 @@ class CachedTranslation:
             self._db.execute("CREATE TABLE IF NOT EXISTS translations (key TEXT PRIMARY KEY, text TEXT NOT NULL, translator TEXT NOT NULL)")
         return self._db
 
-    @staticmethod
-    def _key(text: str, src: str, dst: str) -> str:
-        return hashlib.sha256(f"{src}\0{dst}\0{text}".encode()).hexdigest()
+    def _key(self, text: str, src: str, dst: str) -> str:
+        # The translator's name is part of the key: installing an Argos pair, or a better
+        # method of the local model, translates again instead of reusing the old text.
+        translator = self.chain.pick(src, dst)
+        return hashlib.sha256(f"{translator.name}:{translator.revision}\0{src}\0{dst}\0{text}".encode()).hexdigest()
 
     def supports(self, src: str, dst: str) -> bool:
         return self.chain.supports(src, dst)

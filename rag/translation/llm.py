@@ -1,38 +1,118 @@
-"""Translation with the local chat model, paragraph by paragraph, where Argos has no pair."""
+"""Translation with the local chat model, sentence by sentence, where Argos has no pair.
+
+Measured on the Ukrainian seed article with Qwen2.5-Coder-1.5B: whole paragraphs came back with
+names mangled ("Chen In"), sentences dropped and dates replaced ("10 to 13 September" became
+"October to November"). One sentence at a time, after one worked example, keeps names and
+sentences; a translation that lost a number of its source is retried once with the numbers named.
+
+Asked to translate a question, the model answered it instead, with invented facts ("... is
+$1.5 billion."): questions get their own instruction and example, and the reply must be a question.
+"""
 
 from __future__ import annotations
 
+import re
 from typing import Sequence
 
 from rag.languages import language_name
-from rag.llm import ChatModel, complete
+from rag.llm import ChatModel, Message, complete
+from rag.sentences import sentences
+
+_NUMBER = re.compile(r"\d+(?:[.,]\d+)*")
+
+# One worked example (Ukrainian into English): spelled names, abbreviations, numbers, currency.
+_EXAMPLE_UK = (
+    "Лідер КНДР Кім Чен Ин 3 березня прибув до РФ, де провів переговори з Володимиром Путіним. "
+    "За даними ЗСУ, збитки становлять 2,5 млрд грн.",
+    "North Korean leader Kim Jong Un arrived in Russia on March 3, where he held talks with Vladimir Putin. "
+    "According to the Armed Forces of Ukraine, the damage amounts to 2.5 billion hryvnias.",
+)
+# One worked question per language: translated, not answered.
+_EXAMPLE_QUESTION_EN = "Who heads the French delegation at the talks in Geneva?"
+_EXAMPLE_QUESTIONS = {
+    "uk": "Хто очолює делегацію Франції на переговорах у Женеві?",
+    "ru": "Кто возглавляет делегацию Франции на переговорах в Женеве?",
+    "es": "¿Quién encabeza la delegación de Francia en las negociaciones de Ginebra?",
+    "de": "Wer leitet die französische Delegation bei den Verhandlungen in Genf?",
+    "fr": "Qui dirige la délégation française aux négociations de Genève ?",
+    "it": "Chi guida la delegazione francese ai negoziati di Ginevra?",
+    "pt": "Quem chefia a delegação francesa nas negociações em Genebra?",
+    "pl": "Kto kieruje francuską delegacją na rozmowach w Genewie?",
+}
+
+
+def numbers(text: str) -> set[str]:
+    """The numbers a text states, with decimal commas read as points ("6,01" == "6.01")."""
+    return {n.replace(",", ".").rstrip(".") for n in _NUMBER.findall(text)}
+
+
+def is_question(text: str) -> bool:
+    return text.rstrip().endswith(("?", "？", "؟"))
 
 
 class LlmTranslator:
-    """Translates into English with the local model (measured usable into English only)."""
+    """Translates with the local model: ``from_languages`` into English, and English into
+    ``into_languages`` (measured usable for short answers; English into Ukrainian was not)."""
 
     name = "llm"
+    revision = 2  # 1 translated whole paragraphs; cached translations of revision 1 are not reused
 
-    def __init__(self, model: ChatModel, max_tokens: int, sources: Sequence[str], targets: Sequence[str] = ("en",)) -> None:
+    def __init__(self, model: ChatModel, max_tokens: int, from_languages: Sequence[str], into_languages: Sequence[str] = ()) -> None:
         self.model = model
         self.max_tokens = max_tokens
-        self.sources = set(sources)
-        self.targets = set(targets)
+        self.from_languages = set(from_languages)
+        self.into_languages = set(into_languages)
 
     def supports(self, src: str, dst: str) -> bool:
-        return src != dst and src in self.sources and dst in self.targets
+        return src != dst and ((dst == "en" and src in self.from_languages) or (src == "en" and dst in self.into_languages))
 
     def translate(self, texts: Sequence[str], src: str, dst: str) -> list[str]:
-        return [self._one(text, src, dst) if text.strip() else text for text in texts]
+        return [self._text(text, src, dst) for text in texts]
 
-    def _one(self, text: str, src: str, dst: str) -> str:
-        messages = [
-            {
-                "role": "system",
-                "content": f"You translate {language_name(src)} news text into {language_name(dst)}. "
-                "Translate everything, keep names, numbers and quotes, add nothing. Reply with the translation only.",
-            },
-            {"role": "user", "content": text},
-        ]
-        reply = complete(self.model, messages, max_tokens=self.max_tokens).strip()
-        return reply or text
+    def _text(self, text: str, src: str, dst: str) -> str:
+        if not text.strip():
+            return text
+        if is_question(text):
+            return self._question(" ".join(text.split()), src, dst)
+        return " ".join(self._sentence(s, src, dst) for s in sentences(text))
+
+    def _ask(self, messages: list[Message]) -> str:
+        return complete(self.model, messages, max_tokens=self.max_tokens).strip()
+
+    def _messages(self, text: str, src: str, dst: str, keep: Sequence[str] = ()) -> list[Message]:
+        rules = (
+            f"You translate {language_name(src)} news text into {language_name(dst)}. Translate the whole text faithfully. "
+            "Keep every name, number and date; write names as news media in that language spell them. Add nothing. "
+            "Reply with the translation only."
+        )
+        messages: list[Message] = [{"role": "system", "content": rules}]
+        if src == "uk" and dst == "en":
+            messages += [{"role": "user", "content": _EXAMPLE_UK[0]}, {"role": "assistant", "content": _EXAMPLE_UK[1]}]
+        hint = f"\n(The translation must keep these numbers: {', '.join(keep)}.)" if keep else ""
+        messages.append({"role": "user", "content": text + hint})
+        return messages
+
+    def _sentence(self, text: str, src: str, dst: str) -> str:
+        first = self._ask(self._messages(text, src, dst))
+        lost = numbers(text) - numbers(first)
+        if not lost or not first:
+            return first or text
+        retry = self._ask(self._messages(text, src, dst, keep=sorted(numbers(text))))
+        return retry if retry and len(numbers(text) - numbers(retry)) < len(lost) else first
+
+    def _question(self, text: str, src: str, dst: str) -> str:
+        rules = (
+            f"You translate questions from {language_name(src)} into {language_name(dst)}. "
+            "Do not answer the question. Keep every name and number. Reply with the translated question only."
+        )
+        messages: list[Message] = [{"role": "system", "content": rules}]
+        examples = {"en": _EXAMPLE_QUESTION_EN, **_EXAMPLE_QUESTIONS}
+        if src in examples and dst in examples:
+            messages += [{"role": "user", "content": examples[src]}, {"role": "assistant", "content": examples[dst]}]
+        messages.append({"role": "user", "content": text})
+        reply = self._ask(messages).splitlines()
+        translated = reply[0].strip() if reply else ""
+        # An answer instead of a question, or a lost number: the question as asked serves better.
+        if not is_question(translated) or numbers(text) - numbers(translated):
+            return text
+        return translated

@@ -1,0 +1,59 @@
+"""Translation with the local model (a scripted one here): sentences, numbers, questions, directions."""
+
+from __future__ import annotations
+
+from rag.llm import ScriptedChat
+from rag.translation.llm import LlmTranslator, numbers
+
+
+def _translator(script) -> tuple[LlmTranslator, ScriptedChat]:
+    model = ScriptedChat(script)
+    return LlmTranslator(model, max_tokens=100, from_languages=["uk", "es"], into_languages=["es"]), model
+
+
+def test_directions():
+    translator, _ = _translator(lambda m: "x")
+    assert translator.supports("uk", "en") and translator.supports("en", "es")
+    assert not translator.supports("en", "uk")  # measured garbled: not offered
+    assert not translator.supports("uk", "es") and not translator.supports("en", "en")
+
+
+def test_one_sentence_at_a_time_with_a_worked_example():
+    translator, model = _translator(lambda m: "Done.")
+    (english,) = translator.translate(["Перше речення. Друге речення!"], "uk", "en")
+    assert english == "Done. Done."
+    assert [p[-1]["content"] for p in model.prompts] == ["Перше речення.", "Друге речення!"]
+    assert [m["role"] for m in model.prompts[0]] == ["system", "user", "assistant", "user"]
+
+
+def test_a_lost_number_is_retried_with_the_numbers_named():
+    replies = iter(["The forum runs from October to November.", "The forum runs from 10 to 13 September."])
+    translator, model = _translator(lambda m: next(replies))
+    (english,) = translator.translate(["Форум відбудеться з 10 до 13 вересня."], "uk", "en")
+    assert english == "The forum runs from 10 to 13 September."
+    assert "10, 13" in model.prompts[1][-1]["content"]
+
+
+def test_the_retry_is_kept_only_if_it_keeps_more_numbers():
+    replies = iter(["Damage is 6.01 trillion.", "Damage is huge."])
+    translator, _ = _translator(lambda m: next(replies))
+    (english,) = translator.translate(["Збитки становлять 6,01 трлн грн у 2024 році."], "uk", "en")
+    assert english == "Damage is 6.01 trillion."
+
+
+def test_a_question_is_translated_not_answered():
+    translator, model = _translator(lambda m: "What did Peskov confirm?")
+    (english,) = translator.translate(["¿Qué confirmó Peskov?"], "es", "en")
+    assert english == "What did Peskov confirm?"
+    assert "Do not answer" in model.prompts[0][0]["content"]
+
+
+def test_an_answer_instead_of_a_question_falls_back_to_the_question_as_asked():
+    translator, _ = _translator(lambda m: "The sister of Kim is named Kim.")
+    assert translator.translate(["¿Cómo se llama la hermana de Kim?"], "es", "en") == ["¿Cómo se llama la hermana de Kim?"]
+    translator, _ = _translator(lambda m: "How many drones were destroyed?")
+    assert translator.translate(["¿Cuántos de los 44 drones fueron destruidos?"], "es", "en") == ["¿Cuántos de los 44 drones fueron destruidos?"]
+
+
+def test_numbers_read_decimal_commas():
+    assert numbers("6,01 трлн, 22:00 5 грудня") == {"6.01", "22", "00", "5"}
