@@ -26,19 +26,27 @@ def test_one_sentence_at_a_time_with_a_worked_example():
     assert [m["role"] for m in model.prompts[0]] == ["system", "user", "assistant", "user"]
 
 
-def test_a_lost_number_is_retried_with_the_numbers_named():
-    replies = iter(["The forum runs from October to November.", "The forum runs from 10 to 13 September."])
+def test_a_lost_number_is_retried_without_the_example_then_with_the_numbers_named():
+    replies = iter(["From October to November.", "From October 10 to 13.", "From 10 to 13 September."])
     translator, model = _translator(lambda m: next(replies))
     (english,) = translator.translate(["Форум відбудеться з 10 до 13 вересня."], "uk", "en")
-    assert english == "The forum runs from 10 to 13 September."
-    assert "10, 13" in model.prompts[1][-1]["content"]
+    assert english == "From October 10 to 13."  # the first try that keeps every number
+    assert [len(p) for p in model.prompts] == [4, 2]  # the retry has no worked example
+    assert "10" not in model.prompts[1][-1]["content"].split("вересня")[1]
 
 
-def test_the_retry_is_kept_only_if_it_keeps_more_numbers():
-    replies = iter(["Damage is 6.01 trillion.", "Damage is huge."])
-    translator, _ = _translator(lambda m: next(replies))
+def test_the_reply_that_keeps_most_numbers_wins():
+    replies = iter(["Damage is huge.", "Damage is 6.01 trillion.", "Damage is large in 2024."])
+    translator, model = _translator(lambda m: next(replies))
     (english,) = translator.translate(["Збитки становлять 6,01 трлн грн у 2024 році."], "uk", "en")
     assert english == "Damage is 6.01 trillion."
+    assert "2024, 6.01" in model.prompts[2][-1]["content"]  # the last try names the numbers
+
+
+def test_a_sentence_without_numbers_is_translated_once():
+    translator, model = _translator(lambda m: "No numbers here.")
+    assert translator.translate(["Тут немає чисел."], "uk", "en") == ["No numbers here."]
+    assert len(model.prompts) == 1
 
 
 def test_a_question_is_translated_not_answered():
