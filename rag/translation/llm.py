@@ -97,10 +97,10 @@ class LlmTranslator:
         """The first attempt that keeps every number of the source, else the one that keeps most.
         Retries drop the worked example (measured: it kept numbers the example-led try lost)."""
         wanted = numbers(text)
-        attempts = ({"example": True}, {"example": False}, {"example": False, "keep": sorted(wanted)})
+        attempts: list[tuple[bool, Sequence[str]]] = [(True, ()), (False, ()), (False, sorted(wanted))]
         best, best_lost = "", len(wanted) + 1
-        for options in attempts if wanted else attempts[:1]:
-            reply = self._ask(self._messages(text, src, dst, **options))  # type: ignore[arg-type]
+        for example, keep in attempts if wanted else attempts[:1]:
+            reply = self._ask(self._messages(text, src, dst, example=example, keep=keep))
             lost = len(wanted - numbers(reply))
             if reply and lost < best_lost:
                 best, best_lost = reply, lost
