@@ -11,13 +11,13 @@ import time
 from dataclasses import dataclass, field, replace
 from typing import Iterator, Sequence
 
-from rag.citations import check_citations, marker_numbers, strip_markers
+from rag.citations import check_citations, marker_numbers, strip_markers, with_markers
 from rag.errors import EmptyStoreError, QuestionError
 from rag.languages import detect
 from rag.llm import ChatModel, complete
 from rag.prompting import NOT_FOUND, answer_messages, condense_messages, english_note, refusal, says_not_found
 from rag.sentences import sentences
-from rag.retrieval import HybridRetriever
+from rag.retrieval import HybridRetriever, Retrieval
 from rag.translation.cache import CachedTranslation
 from rag.types import Answer, ArticleSummary, Citation, ScoredChunk
 from vectorstore.store import ChromaStore
@@ -63,7 +63,7 @@ class Pipeline:
         note = "" if answer_language == language else english_note(language)
 
         t0 = time.perf_counter()
-        retrieval = self.retriever.search(english_question, question, multilingual_first=language != "en")
+        retrieval = self.retrieve(question, english_question, language)
         timings = {"retrieval_s": time.perf_counter() - t0}
         hits = retrieval.hits
         if not hits or retrieval.best_dense < self.min_relevance:
@@ -100,13 +100,15 @@ class Pipeline:
         """The checked English answer translated sentence by sentence, its [n] markers kept."""
         parts = []
         for sentence in sentences(text):
-            markers = "".join(f"[{n}]" for n in marker_numbers(sentence))
             bare = strip_markers(sentence)
             (translated,), _ = self.translation.translate([bare], "en", language)
-            translated = translated.strip() or bare
-            body, end = (translated[:-1], translated[-1]) if translated[-1] in ".!?…" else (translated, ".")
-            parts.append(f"{body.rstrip()} {markers}{end}" if markers else f"{body}{end}")
+            parts.append(with_markers(translated.strip() or bare, marker_numbers(sentence)))
         return " ".join(parts)
+
+    def retrieve(self, question: str, english_question: str, language: str) -> Retrieval:
+        """The passages for a question as asked (in ``language``) and in English. The multilingual
+        list leads for a question not asked in English: the English lists see only a translation."""
+        return self.retriever.search(english_question, question, multilingual_first=language != "en")
 
     def _standalone(self, question: str, history: Sequence[tuple[str, str]]) -> str:
         """The follow-up rewritten to stand alone; the question as asked if the rewrite is unusable."""

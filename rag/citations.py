@@ -47,6 +47,13 @@ def strip_markers(sentence: str) -> str:
     return _MARKERS.sub("", sentence).strip()
 
 
+def with_markers(sentence: str, cited: list[int]) -> str:
+    """``sentence`` (without markers) with ``[n]`` markers before its final punctuation."""
+    sentence = sentence.strip()
+    body, end = (sentence[:-1], sentence[-1]) if sentence and sentence[-1] in ".!?…" else (sentence, ".")
+    return f"{body.rstrip()} {''.join(f'[{n}]' for n in cited)}{end}" if cited else f"{body}{end}"
+
+
 def _fold(word: str) -> str:
     """Lower case without accents: "Türk" and "Turk" are one name."""
     decomposed = unicodedata.normalize("NFKD", word.lower())
@@ -57,7 +64,8 @@ def _latin(word: str) -> str:
     return "".join(_CYRILLIC.get(ch, ch) for ch in _fold(word))
 
 
-def _numbers(text: str) -> set[str]:
+def numbers(text: str) -> set[str]:
+    """The numbers a text states, with decimal commas read as points ("6,01" == "6.01")."""
     return {n.replace(",", ".").rstrip(".") for n in _NUMBER.findall(text)}
 
 
@@ -85,7 +93,7 @@ class PassageIndex:
 
     def __init__(self, hit: ScoredChunk) -> None:
         text = f"{hit.chunk.text}\n{hit.chunk.original_text}\n{hit.chunk.title}"
-        self.numbers = _numbers(text)
+        self.numbers = numbers(text)
         self.words = {w.lower() for w in _WORD.findall(text)}
         self.latin = {_latin(w) for w in self.words}
 
@@ -98,10 +106,10 @@ class PassageIndex:
 
     def evidence(self, sentence: str) -> int:
         """How many of the sentence's numbers and names this passage holds."""
-        return len(_numbers(sentence) & self.numbers) + sum(self.has_name(n) for n in _names(sentence))
+        return len(numbers(sentence) & self.numbers) + sum(self.has_name(n) for n in _names(sentence))
 
     def supports(self, sentence: str, english: bool) -> bool:
-        if not _numbers(sentence) <= self.numbers:
+        if not numbers(sentence) <= self.numbers:
             return False
         names = _names(sentence)
         # One found name suffices: titles ("Chinese Foreign Minister"), German nouns and
@@ -124,12 +132,12 @@ def check_citations(raw: str, hits: list[ScoredChunk], answer_language: str) -> 
     dropped: list[str] = []
     removed: list[int] = []
     for sentence in sentences(raw):
-        numbers = marker_numbers(sentence)
+        markers = marker_numbers(sentence)
         bare = strip_markers(sentence)
         if not _WORD.search(bare) and not _NUMBER.search(bare):
             continue  # a stray marker or punctuation (a bare "86%" is an answer)
-        removed += [n for n in numbers if n not in passages]
-        valid = [n for n in numbers if n in passages and passages[n].supports(bare, english)]
+        removed += [n for n in markers if n not in passages]
+        valid = [n for n in markers if n in passages and passages[n].supports(bare, english)]
         if not valid:
             # Uncited or wrongly cited: attach the passage with the most evidence, if any supports it.
             scored = [(p.evidence(bare), n) for n, p in passages.items() if p.supports(bare, english)]
@@ -137,7 +145,6 @@ def check_citations(raw: str, hits: list[ScoredChunk], answer_language: str) -> 
         if not valid:
             dropped.append(bare)
             continue
-        body, end = (bare[:-1], bare[-1]) if bare[-1] in ".!?…" else (bare, ".")
-        kept.append(f"{body} {''.join(f'[{n}]' for n in valid)}{end}")
+        kept.append(with_markers(bare, valid))
         cited += [n for n in valid if n not in cited]
     return CheckedAnswer(" ".join(kept), cited, dropped, removed)

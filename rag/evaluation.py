@@ -24,7 +24,7 @@ from typing import TYPE_CHECKING, Any, Callable, Iterable, Sequence
 import yaml
 
 from rag.errors import ConfigError, NewsRagError
-from rag.languages import LANGUAGE_NAMES
+from rag.languages import LANGUAGE_NAMES, detect
 from rag.loading import list_article_files
 from rag.settings import Settings
 from rag.types import Answer
@@ -424,10 +424,10 @@ def evaluate_question(pipeline: Pipeline, question: Question) -> QuestionResult:
     try:
         answer = pipeline.answer(question.question)
         seconds = time.perf_counter() - started
-        # The retriever is deterministic, so searching the same English question again yields
-        # the passages the model was given (when min_relevance refused, the model got none, but
+        # Retrieval is deterministic, so searching again the way the pipeline did yields the
+        # passages the model was given (when min_relevance refused, the model got none, but
         # retrieval is still scored on what was found).
-        hits = pipeline.retriever.search(answer.english_question).hits
+        hits = pipeline.retrieve(answer.question, answer.english_question, detect(answer.question).language).hits
     except NewsRagError as error:
         return error_result(question, f"{type(error).__name__}: {error}", time.perf_counter() - started)
     return score(question, answer, [h.chunk.source for h in hits], seconds)

@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 from rag.llm import ScriptedChat
-from rag.translation.llm import LlmTranslator, numbers
+from rag.citations import numbers
+from rag.translation.llm import LlmTranslator
 
 
 def _translator(script) -> tuple[LlmTranslator, ScriptedChat]:

@@ -34,7 +34,7 @@ def test_ukrainian_question_reaches_the_ukrainian_article(real_pipeline):
     assert answer.english_question != answer.question  # translated for the English retrievers
     assert answer.language == "en" and answer.note  # Ukrainian is answered in English, with a note
     # The multilingual retriever put the Ukrainian article's translated passages in front of the model.
-    hits = real_pipeline.retriever.search(answer.english_question, answer.question, multilingual_first=True).hits
+    hits = real_pipeline.retrieve(answer.question, answer.english_question, "uk").hits
     ukrainian = [h.chunk for h in hits if h.chunk.language == "uk"]
     assert ukrainian and all(c.text in real_pipeline.last_prompt[1]["content"] for c in ukrainian)
     for citation in answer.citations:

@@ -38,22 +38,23 @@ class CachedTranslation:
     def supports(self, src: str, dst: str) -> bool:
         return self.chain.supports(src, dst)
 
-    def cached(self, text: str, src: str, dst: str) -> tuple[str, str] | None:
-        row = self._conn().execute("SELECT text, translator FROM translations WHERE key = ?", (self._key(text, src, dst),)).fetchone()
+    def _lookup(self, key: str) -> tuple[str, str] | None:
+        row = self._conn().execute("SELECT text, translator FROM translations WHERE key = ?", (key,)).fetchone()
         return (row[0], row[1]) if row else None
 
     def translate(self, texts: Sequence[str], src: str, dst: str) -> tuple[list[str], list[str]]:
         """Translations and, for each, the name of the translator that made it."""
         if src == dst:
             return list(texts), ["identity"] * len(texts)
-        results = [self.cached(t, src, dst) for t in texts]
+        keys = [self._key(t, src, dst) for t in texts]
+        results = [self._lookup(k) for k in keys]
         db = self._conn()
         for i, text in enumerate(texts):
             if results[i] is None:
                 # One at a time, committed at once: an interrupted ingest keeps what it translated.
                 (translated,), name = self.chain.translate([text], src, dst)
                 results[i] = (translated, name)
-                db.execute("INSERT OR REPLACE INTO translations VALUES (?, ?, ?)", (self._key(text, src, dst), translated, name))
+                db.execute("INSERT OR REPLACE INTO translations VALUES (?, ?, ?)", (keys[i], translated, name))
                 db.commit()
         done = [r for r in results if r is not None]
         return [r[0] for r in done], [r[1] for r in done]

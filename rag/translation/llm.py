@@ -11,14 +11,12 @@ $1.5 billion."): questions get their own instruction and example, and the reply 
 
 from __future__ import annotations
 
-import re
 from typing import Sequence
 
+from rag.citations import numbers
 from rag.languages import language_name
 from rag.llm import ChatModel, Message, complete
 from rag.sentences import sentences
-
-_NUMBER = re.compile(r"\d+(?:[.,]\d+)*")
 
 # One worked example (Ukrainian into English): spelled names, abbreviations, numbers, currency.
 _EXAMPLE_UK = (
@@ -40,11 +38,6 @@ _EXAMPLE_QUESTIONS = {
     "pt": "Quantas pessoas foram resgatadas após a inundação em Odessa?",
     "pl": "Ile osób uratowano po powodzi w Odessie?",
 }
-
-
-def numbers(text: str) -> set[str]:
-    """The numbers a text states, with decimal commas read as points ("6,01" == "6.01")."""
-    return {n.replace(",", ".").rstrip(".") for n in _NUMBER.findall(text)}
 
 
 def is_question(text: str) -> bool:
