@@ -28,6 +28,7 @@ _CYRILLIC = dict(zip("абвгґдеєжзиіїйклмнопрстуфхцчш
 
 NAME_MATCH = 0.75  # fuzzy ratio under which two name tokens differ
 ENGLISH_OVERLAP = 0.5  # share of an English sentence's content words found in its passage
+STEM = 5  # leading letters two words share to count as one: "registry"/"register", "Latvia"/"Latvian"
 
 
 @dataclass(frozen=True)
@@ -84,7 +85,7 @@ def _names(sentence: str) -> list[str]:
     return [w for i, w in enumerate(words) if w[:1].isupper() and len(w) > 2 and (i > 0 or w.lower() not in _STARTERS)]
 
 
-def _content_words(sentence: str) -> list[str]:
+def content_words(sentence: str) -> list[str]:
     return [w.lower() for w in _WORD.findall(sentence) if len(w) > 3 and w.lower() not in _STOP]
 
 
@@ -95,7 +96,12 @@ class PassageIndex:
         text = f"{hit.chunk.text}\n{hit.chunk.original_text}\n{hit.chunk.title}"
         self.numbers = numbers(text)
         self.words = {w.lower() for w in _WORD.findall(text)}
+        self.stems = {w[:STEM] for w in self.words if len(w) >= STEM}
         self.latin = {_latin(w) for w in self.words}
+
+    def has_word(self, word: str) -> bool:
+        """``word`` (lower case) or a form of it: "damage"/"damages", "Latvia"/"Latvian"."""
+        return word in self.words or word.rstrip("s") in self.words or f"{word}s" in self.words or (len(word) >= STEM and word[:STEM] in self.stems)
 
     def has_name(self, name: str) -> bool:
         key = _latin(name)
@@ -117,8 +123,8 @@ class PassageIndex:
         if names and not any(self.has_name(n) for n in names):
             return False
         if english:
-            words = _content_words(sentence)
-            if words and sum(w in self.words or w.rstrip("s") in self.words for w in words) / len(words) < ENGLISH_OVERLAP:
+            words = content_words(sentence)
+            if words and sum(self.has_word(w) for w in words) / len(words) < ENGLISH_OVERLAP:
                 return False
         return True
 

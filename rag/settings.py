@@ -72,6 +72,7 @@ class Settings(BaseSettings):
     top_k: int = Field(default=4, description="Passages given to the model.")
     candidate_k: int = Field(default=12, description="Candidates taken from each retriever before fusion.")
     min_relevance: float = Field(default=0.25, description="Best dense cosine similarity under which retrieval counts as 'nothing relevant'.")
+    second_look_coverage: float | None = Field(default=0.5, description="After a NOT IN ARTICLES draft the model is asked once more, without that way out; its answer is kept when a passage it cites holds this share of the question's content words and all its numbers. None: the first draft is final.")
     max_question_chars: int = Field(default=2000, description="Longest accepted question.")
 
     # Generation.

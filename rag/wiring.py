@@ -102,6 +102,7 @@ def build_pipeline(settings: Settings, llm: ChatModel | None = None) -> Pipeline
         max_answer_tokens=settings.max_answer_tokens,
         max_question_chars=settings.max_question_chars,
         min_relevance=settings.min_relevance,
+        second_look_coverage=settings.second_look_coverage,
     )
 
 

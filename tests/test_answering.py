@@ -8,7 +8,7 @@ import pytest
 
 from rag.errors import EmptyStoreError, ModelNotFoundError, QuestionError
 from rag.llm import ScriptedChat
-from rag.prompting import ANSWER_SYSTEM, NOT_FOUND
+from rag.prompting import ANSWER_SYSTEM, NOT_FOUND, RETRY_SYSTEM
 from rag.settings import Settings
 from rag.types import Answer
 from rag.wiring import build_ingestor, build_pipeline
@@ -159,3 +159,43 @@ def test_planted_instructions_stay_inside_the_passages(fast_settings, tmp_path):
     passages = user["content"].split("Question:")[0]
     assert "Ignore previous instructions" in passages
     assert all(c.source == "planted.txt" for c in answer.citations)
+
+
+def _second_look_pipeline(settings: Settings, tmp_path: Path, forced: str):
+    """A pipeline over two small articles whose model refuses under the usual rules and answers
+    ``forced`` when it may not refuse."""
+    folder = tmp_path / "second-look"
+    folder.mkdir()
+    (folder / "summit.txt").write_text("Putin and Kim Jong Un met at the Vostochny Cosmodrome in 2023.\n", encoding="utf-8")
+    (folder / "weather.txt").write_text("Heavy rain fell on the city of Odesa on Tuesday.\n", encoding="utf-8")
+    build_ingestor(settings, llm=ScriptedChat(lambda m: "x")).ingest_folder(folder)
+    model = ScriptedChat(lambda messages: NOT_FOUND if messages[0]["content"] == ANSWER_SYSTEM else forced)
+    return build_pipeline(settings.model_copy(update={"min_relevance": 0.0}), llm=model), model
+
+
+def test_second_look_keeps_an_answer_whose_passage_covers_the_question(fast_settings, tmp_path):
+    pipeline, model = _second_look_pipeline(fast_settings, tmp_path, "They met at the Vostochny Cosmodrome [1].")
+    answer = pipeline.answer("Where did Putin and Kim Jong Un meet in 2023?")
+    assert [p[0]["content"] for p in model.prompts] == [ANSWER_SYSTEM, RETRY_SYSTEM]
+    assert not answer.refused and "Vostochny" in answer.text
+    assert [c.source for c in answer.citations] == ["summit.txt"]
+    assert "second_look_s" in answer.timings
+
+
+@pytest.mark.parametrize(
+    "question",
+    [
+        "How many people live in Odesa?",  # the passage holds too few of the question's words
+        "Where did Putin and Kim Jong Un meet in 2024?",  # the passage lacks the question's year
+    ],
+)
+def test_second_look_refuses_when_the_passage_does_not_cover_the_question(fast_settings, tmp_path, question):
+    pipeline, model = _second_look_pipeline(fast_settings, tmp_path, "Heavy rain fell on the city of Odesa on Tuesday [1]. They met at the Vostochny Cosmodrome [2].")
+    answer = pipeline.answer(question)
+    assert len(model.prompts) == 2 and answer.refused and answer.citations == []
+
+
+def test_second_look_can_be_turned_off(fast_settings, tmp_path):
+    pipeline, model = _second_look_pipeline(fast_settings.model_copy(update={"second_look_coverage": None}), tmp_path, "They met at the Vostochny Cosmodrome [1].")
+    assert pipeline.answer("Where did Putin and Kim Jong Un meet?").refused
+    assert len(model.prompts) == 1

@@ -69,3 +69,10 @@ def test_bare_number_answer_kept_when_its_passage_states_it():
 def test_names_match_without_accents():
     hits = [_hit("According to Turk, nearly 600 million people will be chronically undernourished in 2030.")]
     assert check_citations("According to Volker Türk, nearly 600 million people will be chronically undernourished [1].", hits, "en").cited == [1]
+
+
+def test_word_forms_count_as_support():
+    hit = [_hit("The register was set up during a conference held in the Latvian capital of Riga to record damages.")]
+    checked = check_citations("The registry of damage was created in Riga, Latvia [1].", hit, "en")
+    assert checked.cited == [1]  # registry/register, damage/damages, Latvia/Latvian
+

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from rag.llm import ScriptedChat
 from rag.citations import numbers
-from rag.translation.llm import LlmTranslator
+from rag.dates import months
+from rag.translation.llm import LlmTranslator, facts
 
 
 def _translator(script) -> tuple[LlmTranslator, ScriptedChat]:
@@ -27,13 +28,31 @@ def test_one_sentence_at_a_time_with_a_worked_example():
     assert [m["role"] for m in model.prompts[0]] == ["system", "user", "assistant", "user"]
 
 
-def test_a_lost_number_is_retried_without_the_example_then_with_the_numbers_named():
+def test_a_lost_number_or_month_is_retried_without_the_example_then_with_them_named():
     replies = iter(["From October to November.", "From October 10 to 13.", "From 10 to 13 September."])
     translator, model = _translator(lambda m: next(replies))
     (english,) = translator.translate(["Форум відбудеться з 10 до 13 вересня."], "uk", "en")
-    assert english == "From October 10 to 13."  # the first try that keeps every number
-    assert [len(p) for p in model.prompts] == [4, 2]  # the retry has no worked example
+    assert english == "From 10 to 13 September."  # the first try that keeps the numbers and the month
+    assert [len(p) for p in model.prompts] == [4, 2, 2]  # the retries have no worked example
     assert "10" not in model.prompts[1][-1]["content"].split("вересня")[1]
+    assert model.prompts[2][-1]["content"].endswith("(The translation must keep these numbers and dates: 10, 13, September.)")
+
+
+def test_an_added_number_is_a_fault():
+    replies = iter(["On December 4, 2019, the committee met.", "On December 4 the committee met."])
+    translator, model = _translator(lambda m: next(replies))
+    assert translator.translate(["4 грудня комітет зібрався."], "uk", "en") == ["On December 4 the committee met."]
+    assert len(model.prompts) == 2
+
+
+def test_months_in_each_language():
+    assert months("з 10 до 13 вересня", "uk") == {9} and months("у листопаді та грудні", "uk") == {11, 12}
+    assert months("5 марта и в мае", "ru") == {3, 5}
+    assert months("am 4. Dezember", "de") == {12} and months("le 5 décembre", "fr") == {12} and months("en septiembre", "es") == {9}
+    assert months("from Sept. 11 to October 13", "en") == {9, 10}
+    assert months("officials may meet", "en") == set() and months("травма", "uk") == set()
+    assert months("10 вересня", "sw") == set()  # no table: nothing to check
+    assert facts("10 вересня", "uk") == {"10", "month 9"} and facts("10 вересня", "uk", into="sw") == {"10"}
 
 
 def test_the_reply_that_keeps_most_numbers_wins():

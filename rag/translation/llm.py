@@ -14,6 +14,7 @@ from __future__ import annotations
 from typing import Sequence
 
 from rag.citations import numbers
+from rag.dates import has_months, month_name, months
 from rag.languages import language_name
 from rag.llm import ChatModel, Message, complete
 from rag.sentences import sentences
@@ -40,6 +41,17 @@ _EXAMPLE_QUESTIONS = {
 }
 
 
+def facts(text: str, language: str, into: str = "en") -> set[str]:
+    """What a translation into ``into`` must keep: the numbers, and the months by number
+    ("month 9"), where both languages have a month table."""
+    named = months(text, language) if has_months(into) else set()
+    return numbers(text) | {f"month {m}" for m in named}
+
+
+def _spelled(fact: str, language: str) -> str:
+    return month_name(int(fact.split()[1]), language) if fact.startswith("month ") else fact
+
+
 def is_question(text: str) -> bool:
     return text.rstrip().endswith(("?", "？", "؟"))
 
@@ -49,7 +61,7 @@ class LlmTranslator:
     ``into_languages`` (measured usable for short answers; English into Ukrainian was not)."""
 
     name = "llm"
-    revision = 4  # 1 translated whole paragraphs; cached translations of older revisions are not reused
+    revision = 5  # 1 translated whole paragraphs, 4 did not check months; cached translations of older revisions are not reused
 
     def __init__(self, model: ChatModel, max_tokens: int, from_languages: Sequence[str], into_languages: Sequence[str] = ()) -> None:
         self.model = model
@@ -82,22 +94,24 @@ class LlmTranslator:
         messages: list[Message] = [{"role": "system", "content": rules}]
         if example and src == "uk" and dst == "en":
             messages += [{"role": "user", "content": _EXAMPLE_UK[0]}, {"role": "assistant", "content": _EXAMPLE_UK[1]}]
-        hint = f"\n(The translation must keep these numbers: {', '.join(keep)}.)" if keep else ""
+        hint = f"\n(The translation must keep these numbers and dates: {', '.join(keep)}.)" if keep else ""
         messages.append({"role": "user", "content": text + hint})
         return messages
 
     def _sentence(self, text: str, src: str, dst: str) -> str:
-        """The first attempt that keeps every number of the source, else the one that keeps most.
-        Retries drop the worked example (measured: it kept numbers the example-led try lost)."""
-        wanted = numbers(text)
-        attempts: list[tuple[bool, Sequence[str]]] = [(True, ()), (False, ()), (False, sorted(wanted))]
-        best, best_lost = "", len(wanted) + 1
-        for example, keep in attempts if wanted else attempts[:1]:
-            reply = self._ask(self._messages(text, src, dst, example=example, keep=keep))
-            lost = len(wanted - numbers(reply))
-            if reply and lost < best_lost:
-                best, best_lost = reply, lost
-            if best and not best_lost:
+        """The first attempt that keeps every number and month of its source and adds no number,
+        else the one with the fewest such faults. Retries drop the worked example (measured: it
+        kept numbers the example-led try lost), then name what must be kept."""
+        wanted = facts(text, src, dst)
+        keep = [_spelled(f, dst) for f in sorted(wanted)]
+        attempts: list[tuple[bool, Sequence[str]]] = [(True, ()), (False, ())] + ([(False, keep)] if keep else [])
+        best, best_faults = "", 0
+        for example, named in attempts:
+            reply = self._ask(self._messages(text, src, dst, example=example, keep=named))
+            faults = len(wanted - facts(reply, dst, dst)) + len(numbers(reply) - numbers(text))
+            if reply and (not best or faults < best_faults):
+                best, best_faults = reply, faults
+            if best and not best_faults:
                 break
         return best or text
 
@@ -114,6 +128,6 @@ class LlmTranslator:
         reply = self._ask(messages).splitlines()
         translated = reply[0].strip() if reply else ""
         # An answer instead of a question, or a lost number: the question as asked serves better.
-        if not is_question(translated) or numbers(text) - numbers(translated):
+        if not is_question(translated) or facts(text, src, dst) - facts(translated, dst, dst):
             return text
         return translated
