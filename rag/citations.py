@@ -28,6 +28,7 @@ _CYRILLIC = dict(zip("абвгґдеєжзиіїйклмнопрстуфхцчш
 
 NAME_MATCH = 0.75  # fuzzy ratio under which two name tokens differ
 ENGLISH_OVERLAP = 0.5  # share of an English sentence's content words found in its passage
+MOVE_MARGIN = 0.25  # a supported citation moves to a passage holding this much more of the sentence's words
 STEM = 5  # leading letters two words share to count as one: "registry"/"register", "Latvia"/"Latvian"
 
 
@@ -122,11 +123,12 @@ class PassageIndex:
         # translated names ("Consejo de Europa") are capitalised too. Invented people fail.
         if names and not any(self.has_name(n) for n in names):
             return False
-        if english:
-            words = content_words(sentence)
-            if words and sum(self.has_word(w) for w in words) / len(words) < ENGLISH_OVERLAP:
-                return False
-        return True
+        return not english or self.overlap(sentence) >= ENGLISH_OVERLAP
+
+    def overlap(self, sentence: str) -> float:
+        """The share of the sentence's content words this passage holds."""
+        words = content_words(sentence)
+        return sum(self.has_word(w) for w in words) / len(words) if words else 1.0
 
 
 def check_citations(raw: str, hits: list[ScoredChunk], answer_language: str) -> CheckedAnswer:
@@ -148,6 +150,12 @@ def check_citations(raw: str, hits: list[ScoredChunk], answer_language: str) -> 
             # Uncited or wrongly cited: attach the passage with the most evidence, if any supports it.
             scored = [(p.evidence(bare), n) for n, p in passages.items() if p.supports(bare, english)]
             valid = [max(scored)[1]] if scored and max(scored)[0] > 0 else []
+        elif english:
+            # Supported, but another passage holds far more of it: the model quoted passage 2 and
+            # cited passage 3, which shares half the words (same people, another event).
+            best = max((p.overlap(bare), n) for n, p in passages.items() if p.supports(bare, english))
+            if best[0] - max(passages[n].overlap(bare) for n in valid) >= MOVE_MARGIN:
+                valid = [best[1]]
         if not valid:
             dropped.append(bare)
             continue

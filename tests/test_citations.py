@@ -76,3 +76,13 @@ def test_word_forms_count_as_support():
     checked = check_citations("The registry of damage was created in Riga, Latvia [1].", hit, "en")
     assert checked.cited == [1]  # registry/register, damage/damages, Latvia/Latvian
 
+
+
+def test_citation_moves_to_the_passage_that_holds_the_sentence():
+    hits = [
+        _hit("Russian President Vladimir Putin met North Korean leader Kim Jong Un at the Vostochny Cosmodrome in Amur Oblast."),
+        _hit("North Korean leader Kim Jong Un plans to visit Russia to meet Russian President Vladimir Putin about weapons."),
+    ]
+    sentence = "Russian President Vladimir Putin met North Korean leader Kim Jong Un at the Vostochny Cosmodrome in Amur Oblast"
+    assert check_citations(sentence + " [2].", hits, "en").cited == [1]  # [2] shares half its words, [1] all
+    assert check_citations("Kim Jong Un plans to visit Russia [2].", hits, "en").cited == [2]  # held by [2]: kept
