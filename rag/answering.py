@@ -15,8 +15,8 @@ from rag.citations import check_citations, marker_numbers, strip_markers, with_m
 from rag.errors import EmptyStoreError, QuestionError
 from rag.languages import detect
 from rag.llm import ChatModel, complete
-from rag.relevance import question_coverage, states_what_is_asked
 from rag.prompting import NOT_FOUND, answer_messages, condense_messages, english_note, refusal, says_not_found
+from rag.relevance import question_coverage, states_what_is_asked
 from rag.sentences import sentences
 from rag.retrieval import HybridRetriever, Retrieval
 from rag.translation.cache import CachedTranslation
@@ -86,10 +86,8 @@ class Pipeline:
         answer = self._checked(raw, hits, question, english_question, language, note, timings)
         if answer.refused and says_not_found(raw) and self.second_look_coverage is not None:
             t3 = time.perf_counter()
-            second = self._second_look(english_question, hits, self.second_look_coverage)
+            answer = self._second_look(hits, question, english_question, language, note, timings, self.second_look_coverage) or answer
             timings["second_look_s"] = time.perf_counter() - t3
-            if second:
-                answer = self._checked(second, hits, question, english_question, language, note, timings)
         if not answer.refused and answer_language != "en":
             t2 = time.perf_counter()
             answer = replace(answer, text=self._localized(answer.text, answer_language), language=answer_language)
@@ -97,17 +95,18 @@ class Pipeline:
         timings["total_s"] = time.perf_counter() - started
         yield answer
 
-    def _second_look(self, english_question: str, hits: list[ScoredChunk], min_coverage: float) -> str | None:
-        """The model's answer when it may not refuse, kept only where it states the kind of thing
-        asked for and a passage it cites holds ``min_coverage`` of the question's words and all
-        its numbers (rag.relevance). Measured on the eval set: the model refuses with the answer
-        in front of it; forced, it finds some of those answers and, for questions the articles
-        cannot answer, quotes the nearest passage, which these checks turn away."""
+    def _second_look(self, hits: list[ScoredChunk], question: str, english_question: str, language: str, note: str, timings: dict[str, float], min_coverage: float) -> Answer | None:
+        """The checked answer the model gives when it may not refuse, kept only where it states
+        the kind of thing asked for and a passage it cites holds ``min_coverage`` of the
+        question's words and all its numbers (rag.relevance). Measured on the eval set: the model
+        refuses with the answer in front of it; forced, it finds some of those answers and, for
+        questions the articles cannot answer, quotes the nearest passage, which these checks turn away."""
         draft = complete(self.llm, answer_messages(english_question, hits, may_refuse=False), max_tokens=self.max_answer_tokens)
         if says_not_found(draft) or not states_what_is_asked(english_question, draft):
             return None
-        cited = check_citations(draft, hits, "en").cited
-        return draft if any(question_coverage(english_question, hits[n - 1]) >= min_coverage for n in cited) else None
+        answer = self._checked(draft, hits, question, english_question, language, note, timings)
+        covered = any(question_coverage(english_question, hits[c.number - 1]) >= min_coverage for c in answer.citations)
+        return answer if covered else None
 
     def _english(self, question: str, language: str) -> str:
         """The question in English for retrieval and the prompt; as asked where no translator has the pair."""

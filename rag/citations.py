@@ -127,7 +127,10 @@ class PassageIndex:
 
     def overlap(self, sentence: str) -> float:
         """The share of the sentence's content words this passage holds."""
-        words = content_words(sentence)
+        return self.share(content_words(sentence))
+
+    def share(self, words: list[str]) -> float:
+        """The share of ``words`` (lower case) this passage holds; 1.0 for none."""
         return sum(self.has_word(w) for w in words) / len(words) if words else 1.0
 
 

@@ -28,9 +28,9 @@ _NAMES: dict[str, tuple[str, ...]] = {
     "en": ("January", "February", "March", "April", "May", "June", "July", "August", "September", "October", "November", "December"),
     "uk": ("січня", "лютого", "березня", "квітня", "травня", "червня", "липня", "серпня", "вересня", "жовтня", "листопада", "грудня"),
     "ru": ("января", "февраля", "марта", "апреля", "мая", "июня", "июля", "августа", "сентября", "октября", "ноября", "декабря"),
-    "de": _PATTERNS["de"][:2] + ("März",) + _PATTERNS["de"][3:],
-    "fr": _PATTERNS["fr"],
-    "es": _PATTERNS["es"][:8] + ("septiembre",) + _PATTERNS["es"][9:],
+    "de": ("Januar", "Februar", "März", "April", "Mai", "Juni", "Juli", "August", "September", "Oktober", "November", "Dezember"),
+    "fr": ("janvier", "février", "mars", "avril", "mai", "juin", "juillet", "août", "septembre", "octobre", "novembre", "décembre"),
+    "es": ("enero", "febrero", "marzo", "abril", "mayo", "junio", "julio", "agosto", "septiembre", "octubre", "noviembre", "diciembre"),
 }
 _COMPILED = {
     language: [re.compile(rf"(?<!\w){p}(?!\w)", 0 if language == "en" else re.IGNORECASE) for p in patterns]

@@ -34,8 +34,7 @@ def question_coverage(question: str, hit: ScoredChunk) -> float:
     passage = PassageIndex(hit)
     if not numbers(question) <= passage.numbers:
         return 0.0
-    words = [w for w in content_words(question) if w not in _ASKING]
-    return sum(passage.has_word(w) for w in words) / len(words) if words else 1.0
+    return passage.share([w for w in content_words(question) if w not in _ASKING])
 
 
 def states_what_is_asked(question: str, answer: str) -> bool:

@@ -77,7 +77,6 @@ def test_word_forms_count_as_support():
     assert checked.cited == [1]  # registry/register, damage/damages, Latvia/Latvian
 
 
-
 def test_citation_moves_to_the_passage_that_holds_the_sentence():
     hits = [
         _hit("Russian President Vladimir Putin met North Korean leader Kim Jong Un at the Vostochny Cosmodrome in Amur Oblast."),

@@ -127,7 +127,7 @@ class LlmTranslator:
         messages.append({"role": "user", "content": text})
         reply = self._ask(messages).splitlines()
         translated = reply[0].strip() if reply else ""
-        # An answer instead of a question, or a lost number: the question as asked serves better.
+        # An answer instead of a question, or a lost number or month: the question as asked serves better.
         if not is_question(translated) or facts(text, src, dst) - facts(translated, dst, dst):
             return text
         return translated
