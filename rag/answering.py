@@ -1,4 +1,9 @@
-"""Answering a question: language, translation, retrieval, generation, citation check.
+"""Answering a question: language, translation, retrieval, a schema-shaped reply, evidence check.
+
+The model reads the passages as numbered sentences and replies with JSON that the decoder
+forces into ``{"evidence": [sentence ids], "answer": string or null}``. Code keeps only ids of
+sentences it showed; the answer stands only on such evidence, quoted verbatim in the citation
+(English and original). ``null``, or an answer without evidence, is a refusal.
 
     pipeline = build_pipeline(Settings.load())
     for item in pipeline.stream("Where did Kim meet Putin?"):
@@ -7,21 +12,81 @@
 
 from __future__ import annotations
 
+import json
+import re
 import time
 from dataclasses import dataclass, field, replace
 from typing import Iterator, Sequence
 
-from rag.citations import check_citations, marker_numbers, strip_markers, with_markers
+from rag.citations import marker_numbers, numbers, strip_markers, with_markers
 from rag.errors import EmptyStoreError, QuestionError
 from rag.languages import detect
 from rag.llm import ChatModel, complete
-from rag.prompting import NOT_FOUND, answer_messages, condense_messages, english_note, refusal, says_not_found
-from rag.relevance import question_coverage, states_what_is_asked
-from rag.sentences import sentences
+from rag.prompting import ANSWER_SCHEMA, MAX_EVIDENCE, NumberedSentence, answer_messages, condense_messages, english_note, numbered_sentences, refusal
 from rag.retrieval import HybridRetriever, Retrieval
+from rag.sentences import sentences
 from rag.translation.cache import CachedTranslation
-from rag.types import Answer, ArticleSummary, Citation, ScoredChunk
+from rag.types import Answer, ArticleSummary, Citation, Evidence, ScoredChunk
 from vectorstore.store import ChromaStore
+
+
+@dataclass(frozen=True)
+class Reply:
+    """The model's reply, parsed: the evidence ids it gave and its answer (None: not in the passages)."""
+
+    evidence: list[int]
+    answer: str | None
+
+
+def parse_reply(raw: str) -> Reply:
+    """The reply's fields; a reply that is not the schema's JSON (a server that ignored the
+    schema, a cut-off generation) is read as far as it goes and otherwise counts as no answer."""
+    try:
+        data = json.loads(raw)
+    except json.JSONDecodeError:
+        ids = re.search(r'"evidence"\s*:\s*\[([\d\s,]*)\]', raw)
+        text = partial_answer(raw) if re.search(r'"answer"\s*:\s*"(?:[^"\\]|\\.)*"', raw) else ""
+        found = not re.search(r'"found"\s*:\s*false', raw)
+        data = {"found": found, "evidence": [int(n) for n in re.findall(r"\d+", ids.group(1))] if ids else [], "answer": text or None}
+    if not isinstance(data, dict) or data.get("found") is False:
+        return Reply([], None)
+    evidence = [n for n in data.get("evidence") or [] if isinstance(n, int) and not isinstance(n, bool)]
+    answer = data.get("answer")
+    answer = " ".join(answer.split()) if isinstance(answer, str) and answer.strip() else None
+    return Reply(list(dict.fromkeys(evidence))[:MAX_EVIDENCE], answer)
+
+
+_ANSWER_START = re.compile(r'"answer"\s*:\s*"')
+_ESCAPES = {'"': '"', "\\": "\\", "/": "/", "b": "\b", "f": "\f", "n": "\n", "r": "\r", "t": "\t"}
+
+
+def partial_answer(raw: str) -> str:
+    """The decoded text of the "answer" string so far, from a reply still being generated."""
+    match = _ANSWER_START.search(raw)
+    if not match:
+        return ""
+    out: list[str] = []
+    i = match.end()
+    while i < len(raw):
+        ch = raw[i]
+        if ch == '"':
+            break
+        if ch == "\\":
+            if i + 1 >= len(raw):
+                break
+            code = raw[i + 1]
+            if code == "u":
+                if i + 6 > len(raw):
+                    break
+                out.append(chr(int(raw[i + 2 : i + 6], 16)))
+                i += 6
+                continue
+            out.append(_ESCAPES.get(code, code))
+            i += 2
+            continue
+        out.append(ch)
+        i += 1
+    return "".join(out)
 
 
 @dataclass
@@ -35,7 +100,7 @@ class Pipeline:
     max_answer_tokens: int
     max_question_chars: int
     min_relevance: float
-    second_look_coverage: float | None  # None: a NOT IN ARTICLES draft is final
+    check_numbers: bool = True  # an answer must not state a number its evidence does not
     last_prompt: list[dict[str, str]] = field(default_factory=list)
 
     def articles(self) -> list[ArticleSummary]:
@@ -50,7 +115,7 @@ class Pipeline:
         return result
 
     def stream(self, question: str, history: Sequence[tuple[str, str]] = ()) -> Iterator[str | Answer]:
-        """Yields pieces of generated text as they come, then the checked Answer."""
+        """Yields pieces of the English answer as the model writes it, then the checked Answer."""
         started = time.perf_counter()
         question = self._validate(question)
         if self.store.count() == 0:
@@ -59,8 +124,8 @@ class Pipeline:
             question = self._standalone(question, history)
         language = question_language(question)
         english_question = self._english(question, language)
-        # The model reads, answers and is checked in English, its best language; the checked
-        # answer is then translated where a translator writes the question's language well.
+        # The model reads and answers in English, its best language; the checked answer is
+        # then translated where a translator writes the question's language well.
         answer_language = language if language == "en" or self.translation.supports("en", language) else "en"
         note = "" if answer_language == language else english_note(language)
 
@@ -68,61 +133,67 @@ class Pipeline:
         retrieval = self.retrieve(question, english_question, language)
         timings = {"retrieval_s": time.perf_counter() - t0}
         hits = retrieval.hits
-        if not hits or retrieval.best_dense < self.min_relevance:
+        shown = numbered_sentences(hits, hidden=lambda hit, index: hit.chunk.sentences[index].flagged)
+        if not hits or not shown or retrieval.best_dense < self.min_relevance:
             timings["total_s"] = time.perf_counter() - started
-            yield Answer(refusal(language), language, True, [], question, english_question, note, timings)
+            yield Answer(refusal(language), language, True, [], question, english_question, note, timings, refusal_reason="nothing relevant")
             return
 
-        messages = answer_messages(english_question, hits)
+        messages = answer_messages(english_question, shown)
         self.last_prompt = messages
-        raw = ""
+        raw, streamed = "", ""
         t1 = time.perf_counter()
-        for piece in self.llm.stream(messages, max_tokens=self.max_answer_tokens):
+        for piece in self.llm.stream(messages, max_tokens=self.max_answer_tokens, schema=ANSWER_SCHEMA):
             if not raw:
                 timings["first_token_s"] = time.perf_counter() - started
             raw += piece
-            yield piece  # the English draft; the final Answer replaces it
+            text = partial_answer(raw)
+            if len(text) > len(streamed):
+                if not streamed:
+                    timings["first_answer_token_s"] = time.perf_counter() - started
+                yield text[len(streamed) :]  # the English draft; the final Answer replaces it
+                streamed = text
         timings["generation_s"] = time.perf_counter() - t1
-        answer = self._checked(raw, hits, question, english_question, language, note, timings)
-        if answer.refused and says_not_found(raw) and self.second_look_coverage is not None:
-            t3 = time.perf_counter()
-            answer = self._second_look(hits, question, english_question, language, note, timings, self.second_look_coverage) or answer
-            timings["second_look_s"] = time.perf_counter() - t3
+        answer = self._grounded(parse_reply(raw), hits, shown, question, english_question, language, note, timings)
         if not answer.refused and answer_language != "en":
             t2 = time.perf_counter()
             answer = replace(answer, text=self._localized(answer.text, answer_language), language=answer_language)
             timings["localize_s"] = time.perf_counter() - t2
+        elif not answer.refused and language != "en":
+            answer = replace(answer, text=answer.text + _quotes_in(answer.citations, language))
         timings["total_s"] = time.perf_counter() - started
         yield answer
 
-    def _second_look(self, hits: list[ScoredChunk], question: str, english_question: str, language: str, note: str, timings: dict[str, float], min_coverage: float) -> Answer | None:
-        """The checked answer the model gives when it may not refuse, kept only where it states
-        the kind of thing asked for and a passage it cites holds ``min_coverage`` of the
-        question's words and all its numbers (rag.relevance). Measured on the eval set: the model
-        refuses with the answer in front of it; forced, it finds some of those answers and, for
-        questions the articles cannot answer, quotes the nearest passage, which these checks turn away."""
-        draft = complete(self.llm, answer_messages(english_question, hits, may_refuse=False), max_tokens=self.max_answer_tokens)
-        if says_not_found(draft) or not states_what_is_asked(english_question, draft):
-            return None
-        answer = self._checked(draft, hits, question, english_question, language, note, timings)
-        covered = any(question_coverage(english_question, hits[c.number - 1]) >= min_coverage for c in answer.citations)
-        return answer if covered else None
+    def _grounded(self, reply: Reply, hits: list[ScoredChunk], shown: list[NumberedSentence], question: str, english_question: str, language: str, note: str, timings: dict[str, float]) -> Answer:
+        """The answer with its citations built from the evidence ids that name shown sentences;
+        a refusal when the model gave no answer, or no valid evidence for it."""
+        by_id = {s.id: s for s in shown}
+        evidence = [by_id[n] for n in reply.evidence if n in by_id]
+        reason = "not found" if reply.answer is None else "no evidence" if not evidence else ""
+        if not reason and self.check_numbers and not _numbers_quoted(reply.answer, evidence, hits, english_question):
+            reason = "unsupported number"
+        if reason:
+            return Answer(refusal(language), language, True, [], question, english_question, note, timings, refusal_reason=reason)
+        passages = list(dict.fromkeys(s.passage for s in evidence))
+        citations = [_citation(n, hits[n - 1], [s.index for s in evidence if s.passage == n]) for n in passages]
+        return Answer(with_markers(reply.answer, passages), "en", False, citations, question, english_question, note, timings)
 
     def _english(self, question: str, language: str) -> str:
         """The question in English for retrieval and the prompt; as asked where no translator has the pair."""
         if language == "en" or not self.translation.supports(language, "en"):
             return question
-        (english,), _ = self.translation.translate([question], language, "en")
-        return english
+        return self.translation.translate_question(question, language, "en")
 
     def _localized(self, text: str, language: str) -> str:
-        """The checked English answer translated sentence by sentence, its [n] markers kept."""
-        parts = []
-        for sentence in sentences(text):
-            bare = strip_markers(sentence)
-            (translated,), _ = self.translation.translate([bare], "en", language)
-            parts.append(with_markers(translated.strip() or bare, marker_numbers(sentence)))
-        return " ".join(parts)
+        """The English answer translated, with the evidence's own words kept beside it: the local
+        model mistranslates names in short phrases ("Vostochny" came back "Vostro")."""
+        numbers = marker_numbers(text)
+        bare = strip_markers(text).rstrip(".")
+        translated, _ = self.translation.translate(sentences(bare) or [bare], "en", language)
+        local = " ".join(t.strip() for t in translated if t.strip()).rstrip(".")
+        if not local or local.casefold() == bare.casefold():
+            return with_markers(bare, numbers)
+        return with_markers(f"{local} («{bare}»)", numbers)
 
     def retrieve(self, question: str, english_question: str, language: str) -> Retrieval:
         """The passages for a question as asked (in ``language``) and in English. The multilingual
@@ -145,20 +216,32 @@ class Pipeline:
             raise QuestionError(f"The question is {len(question)} characters long; the limit is {self.max_question_chars}. Ask a shorter question.")
         return question
 
-    def _checked(self, raw: str, hits: list[ScoredChunk], question: str, english_question: str, language: str, note: str, timings: dict[str, float]) -> Answer:
-        """The English draft with its citations checked; a refusal when nothing supported remains."""
-        if says_not_found(raw):
-            return Answer(refusal(language), language, True, [], question, english_question, note, timings)
-        checked = check_citations(raw.replace(NOT_FOUND, ""), hits, "en")
-        if not checked.cited:
-            return Answer(refusal(language), language, True, [], question, english_question, note, timings)
-        citations = [_citation(n, hits[n - 1]) for n in sorted(checked.cited)]
-        return Answer(checked.text, "en", False, citations, question, english_question, note, timings)
 
-
-def _citation(number: int, hit: ScoredChunk) -> Citation:
+def _citation(number: int, hit: ScoredChunk, indexes: list[int]) -> Citation:
     c = hit.chunk
-    return Citation(number, c.source, c.title, c.date, c.text, c.original_text, c.language, round(hit.score, 4), c.start, c.end)
+    evidence = []
+    for index in sorted(indexes):
+        span = c.sentences[index]
+        evidence.append(Evidence(c.text[span.start : span.end], span.start, span.end, c.original_text[span.original_start : span.original_end], span.original_start, span.original_end))
+    return Citation(number, c.source, c.title, c.date, c.text, c.original_text, c.language, round(hit.score, 4), c.start, c.end, tuple(evidence), c.sentences)
+
+
+def _numbers_quoted(answer: str, evidence: list[NumberedSentence], hits: list[ScoredChunk], question: str) -> bool:
+    """Whether every number the answer states stands in its evidence (English or original
+    sentence) or in the question. The model once answered "1,000,000" for a population no
+    passage gave; the evidence ids alone do not catch an invented number."""
+    quoted = numbers(question)
+    for sentence in evidence:
+        english, original = hits[sentence.passage - 1].chunk.sentence_texts()[sentence.index]
+        quoted |= numbers(english) | numbers(original)
+    return numbers(answer) <= quoted
+
+
+def _quotes_in(citations: list[Citation], language: str) -> str:
+    """For a question answered in English, the evidence as the articles in the question's own
+    language state it, so the reader gets the fact in their language."""
+    lines = [f"„{' '.join(c.original_quote.split())}“ [{c.number}]" for c in citations if c.language == language and c.original_quote.strip()]
+    return "\n\n" + "\n".join(lines) if lines else ""
 
 
 def question_language(question: str) -> str:

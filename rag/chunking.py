@@ -1,7 +1,7 @@
 """Chunking English text along sentence boundaries, keeping the original passage of each chunk.
 
-A paragraph that was English already is aligned sentence by sentence (offsets of the exact
-sentences); a translated paragraph is aligned as a whole (its original paragraph).
+Articles are translated sentence by sentence, so every English sentence of a chunk knows the
+original sentence it came from (``Chunk.sentences``): a citation can quote both.
 """
 
 from __future__ import annotations
@@ -9,52 +9,29 @@ from __future__ import annotations
 import hashlib
 from dataclasses import dataclass
 
-from rag.sentences import split_sentences
-from rag.types import Article, Chunk
+from rag.types import Article, Chunk, SentenceSpan
 
 
 @dataclass(frozen=True)
-class TranslatedParagraph:
-    """An original paragraph and its English text."""
+class TranslatedSentence:
+    """One sentence of the original article (offsets into the file) and its English text."""
 
-    original: str
+    english: str
     start: int
     end: int
-    language: str
-    english: str
-    translator: str
-
-
-@dataclass(frozen=True)
-class _Piece:
-    english: str
-    start: int  # offsets of the original text this piece stands for
-    end: int
-    translator: str
-
-
-def _pieces(paragraph: TranslatedParagraph) -> list[_Piece]:
-    if paragraph.translator == "identity":
-        return [
-            _Piece(paragraph.original[s:e].strip(), paragraph.start + s, paragraph.start + e, "identity")
-            for s, e in split_sentences(paragraph.original)
-        ]
-    # Translated: every English sentence stands for the whole original paragraph.
-    return [
-        _Piece(paragraph.english[s:e].strip(), paragraph.start, paragraph.end, paragraph.translator)
-        for s, e in split_sentences(paragraph.english)
-    ]
+    translator: str  # "identity" for English, "none" where no translator had the language
+    flagged: bool = False  # addresses an AI (rag.screening)
 
 
 def chunk_id(source: str, english: str, start: int, end: int) -> str:
     return hashlib.sha256(f"{source}\0{start}\0{end}\0{english}".encode()).hexdigest()[:32]
 
 
-def chunk_article(article: Article, paragraphs: list[TranslatedParagraph], original: str, chunk_chars: int, overlap: int = 0) -> list[Chunk]:
-    """Group sentences into chunks of about ``chunk_chars`` English characters."""
-    pieces = [piece for p in paragraphs for piece in _pieces(p)]
-    groups: list[list[_Piece]] = []
-    current: list[_Piece] = []
+def chunk_article(article: Article, pieces: list[TranslatedSentence], original: str, chunk_chars: int, overlap: int = 0) -> list[Chunk]:
+    """Group sentences into chunks of about ``chunk_chars`` English characters; each chunk keeps
+    the alignment of its English sentences with the original ones."""
+    groups: list[list[TranslatedSentence]] = []
+    current: list[TranslatedSentence] = []
     size = 0
     for piece in pieces:
         if current and size + len(piece.english) > chunk_chars:
@@ -76,6 +53,7 @@ def chunk_article(article: Article, paragraphs: list[TranslatedParagraph], origi
             continue  # a translation that repeats itself: one copy is enough (ids must be unique)
         seen.add(identifier)
         translators = sorted({p.translator for p in group})
+        original_text = _original_passage(original, group)
         chunks.append(
             Chunk(
                 id=identifier,
@@ -84,17 +62,40 @@ def chunk_article(article: Article, paragraphs: list[TranslatedParagraph], origi
                 date=article.date,
                 language=article.language,
                 text=english,
-                original_text=_original_passage(original, group),
+                original_text=original_text,
                 start=start,
                 end=end,
                 translator="+".join(translators),
-                article_hash=article.content_hash,
+                article_hash=stored_hash(article.content_hash),
+                sentences=_alignment(group, original, original_text),
             )
         )
     return chunks
 
 
-def _original_passage(original: str, group: list[_Piece]) -> str:
+# Raised when what a chunk stores changes, so that unchanged files are ingested again once.
+INDEX_LAYOUT = 3  # 2: sentence alignment, 3: sentences addressed to an AI flagged
+
+
+def stored_hash(content_hash: str) -> str:
+    """The article hash a chunk stores: the file's hash and the index layout it was made with."""
+    return f"{content_hash}:{INDEX_LAYOUT}"
+
+
+def _alignment(group: list[TranslatedSentence], original: str, original_text: str) -> tuple[SentenceSpan, ...]:
+    spans = []
+    position, cursor = 0, 0
+    for piece in group:
+        source = original[piece.start : piece.end].strip()
+        found = original_text.find(source, cursor) if source else -1
+        o_start, o_end = (found, found + len(source)) if found >= 0 else (0, len(original_text))
+        cursor = max(cursor, o_end if found >= 0 else cursor)
+        spans.append(SentenceSpan(position, position + len(piece.english), o_start, o_end, piece.flagged))
+        position += len(piece.english) + 1
+    return tuple(spans)
+
+
+def _original_passage(original: str, group: list[TranslatedSentence]) -> str:
     """The original text behind a chunk: sentences of one paragraph stay on one line."""
     spans: list[tuple[int, int]] = []
     for piece in group:

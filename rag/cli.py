@@ -51,10 +51,10 @@ def ingest_main(argv: Sequence[str] | None = None) -> int:
 
             summaries = ingestor.ingest_folder(folder, prune=args.prune, on_step=on_step)
         table = Table(title=f"Store: {settings.chroma_host or settings.chroma_path}")
-        for column in ("article", "language", "translator", "chunks", "status"):
+        for column in ("article", "language", "translator", "chunks", "status", "note"):
             table.add_column(column)
         for s in summaries:
-            table.add_row(s.source, s.language, s.translator, str(s.chunks), s.status)
+            table.add_row(s.source, s.language, s.translator, str(s.chunks), s.status, s.message if s.status != "failed" else "")
         Console().print(table)
         failed = [s for s in summaries if s.status == "failed"]
         for s in failed:
@@ -84,9 +84,9 @@ def ask_main(argv: Sequence[str] | None = None) -> int:
             print(f"({final.note})")
         for c in final.citations:
             print(f"\n[{c.number}] {c.source} — {c.title} ({c.date or 'no date'}, {c.language}, score {c.score})")
-            print(f"    English:  {c.text}")
+            print(f"    Evidence: {c.quote}")
             if c.language != "en":
-                print(f"    Original: {c.original_text}")
+                print(f"    Original: {c.original_quote}")
         return 0
 
     return _run(body)
@@ -98,6 +98,7 @@ def eval_main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--articles", type=Path, default=None, help="folder of articles (default: seeds/)")
     parser.add_argument("--out", type=Path, default=Path("artifacts/eval"), help="folder for report.md and report.json")
     parser.add_argument("--limit", type=int, default=None, help="only the first N questions")
+    parser.add_argument("--split", choices=("tune", "test"), default=None, help="only the questions of one part of the file (default: all)")
     args = parser.parse_args(argv)
 
     def body() -> int:
@@ -105,7 +106,7 @@ def eval_main(argv: Sequence[str] | None = None) -> int:
 
         settings = Settings.load()
         report = run_evaluation(
-            settings, args.questions, args.articles or settings.seeds_dir, args.out, limit=args.limit,
+            settings, args.questions, args.articles or settings.seeds_dir, args.out, limit=args.limit, split=args.split,
             progress=lambda line: print(line, file=sys.stderr, flush=True),
         )
         print(report.markdown())

@@ -34,7 +34,9 @@ if TYPE_CHECKING:
 
 # Thresholds a question file may set; each is met when the overall score is at least the value.
 THRESHOLD_KEYS = ("answer_correct", "refusal_accuracy", "recall_at_k", "citation_precision", "citation_validity")
-QUESTION_KEYS = ("id", "language", "question", "answerable", "facts", "sources", "kind")
+QUESTION_KEYS = ("id", "language", "question", "answerable", "facts", "sources", "kind", "split", "attack")
+# A question in the "tune" part may shape prompts and rules; one in "test" is only ever scored.
+SPLITS = ("tune", "test")
 
 Progress = Callable[[str], None]
 
@@ -53,6 +55,8 @@ class Question:
     facts: list[list[str]]
     sources: list[str]  # every article that states the answer
     kind: str  # e.g. english-article | ukrainian-only | unanswerable
+    split: str = ""  # tune | test | "" (a file without the split)
+    hijack: list[str] = field(default_factory=list)  # in an answer, these show a planted instruction was obeyed
 
 
 @dataclass(frozen=True)
@@ -73,6 +77,9 @@ class QuestionResult:
     seconds: float
     missing_facts: list[list[str]] = field(default_factory=list)  # fact groups not found in the answer
     error: str | None = None  # the NewsRagError text when answering failed
+    split: str = ""
+    hijacked: bool = False  # the answer shows a planted instruction was obeyed
+    refusal_reason: str = ""  # why the pipeline refused (rag.types.Answer.refusal_reason)
 
 
 @dataclass(frozen=True)
@@ -91,6 +98,7 @@ class Scores:
     citation_precision: float | None  # answerable, not refused, with citations
     citation_validity: float | None  # answers given (not refused, no error)
     median_seconds: float | None
+    hijacked: int = 0  # answers that obeyed a planted instruction
 
     @classmethod
     def of(cls, results: Sequence[QuestionResult]) -> "Scores":
@@ -111,6 +119,7 @@ class Scores:
             citation_precision=_mean(precisions),
             citation_validity=_mean(r.citation_valid for r in given),
             median_seconds=statistics.median(r.seconds for r in results) if results else None,
+            hijacked=sum(r.hijacked for r in results),
         )
 
 
@@ -135,12 +144,14 @@ class Report:
     overall: Scores = field(init=False)
     by_language: dict[str, Scores] = field(init=False)
     by_kind: dict[str, Scores] = field(init=False)
+    by_split: dict[str, Scores] = field(init=False)
     failures: list[str] = field(init=False)  # the thresholds missed, as readable lines
 
     def __post_init__(self) -> None:
         self.overall = Scores.of(self.results)
         self.by_language = {key: Scores.of(group) for key, group in _grouped(self.results, lambda r: r.language).items()}
         self.by_kind = {key: Scores.of(group) for key, group in _grouped(self.results, lambda r: r.kind).items()}
+        self.by_split = {key: Scores.of(group) for key, group in _grouped(self.results, lambda r: r.split).items() if key}
         self.failures = []
         for key, minimum in self.thresholds.items():
             value = getattr(self.overall, key)
@@ -165,6 +176,7 @@ class Report:
             "overall": asdict(self.overall),
             "by_language": {key: asdict(s) for key, s in self.by_language.items()},
             "by_kind": {key: asdict(s) for key, s in self.by_kind.items()},
+            "by_split": {key: asdict(s) for key, s in self.by_split.items()},
             "results": [asdict(r) for r in self.results],
         }
         return json.dumps(data, ensure_ascii=False, indent=2)
@@ -176,7 +188,7 @@ class Report:
             lines += [", ".join(f"{key}: {value}" for key, value in self.config.items()), ""]
         lines += [
             f"{o.n} questions ({o.answerable} answerable, {o.unanswerable} unanswerable); "
-            f"{o.false_refusals} false refusals; {o.errors} errors.",
+            f"{o.false_refusals} false refusals; {o.hijacked} hijacked answers; {o.errors} errors.",
             "",
             "| metric | score | threshold | met |",
             "|---|---|---|---|",
@@ -194,6 +206,8 @@ class Report:
             lines += ["", "Articles that failed to ingest:"] + [f"- {m}" for m in self.ingest_failures]
         lines += ["", "## By language", ""] + self._table("language", self.by_language)
         lines += ["", "## By kind", ""] + self._table("kind", self.by_kind)
+        if self.by_split:
+            lines += ["", "## By split", ""] + self._table("split", self.by_split)
         lines += [
             "",
             "## Questions",
@@ -202,7 +216,7 @@ class Report:
             "|---|---|---|---|---|---|---|---|---|---|---|",
         ]
         for r in self.results:
-            answer = f"ERROR: {r.error}" if r.error else r.answer_text
+            answer = f"ERROR: {r.error}" if r.error else r.answer_text + (f" ({r.refusal_reason})" if r.refusal_reason else "")
             if r.missing_facts:
                 answer += " (missing: " + "; ".join("/".join(group) for group in r.missing_facts) + ")"
             lines.append(
@@ -312,6 +326,12 @@ def _question(path: Path, index: int, item: Any) -> Question:
             raise ConfigError(f"{where}: an answerable question needs 'sources', a list of article file names, e.g. [001_644d4b1ec930e458.txt].")
     elif facts or sources:
         raise ConfigError(f"{where}: an unanswerable question has no 'facts' or 'sources'; remove them or set answerable: true.")
+    split = item.get("split", "")
+    if split and split not in SPLITS:
+        raise ConfigError(f"{where}: split {split!r} is not one of {', '.join(SPLITS)}.")
+    attack = item.get("attack") or {}
+    if not isinstance(attack, dict) or not isinstance(attack.get("hijack", []), list):
+        raise ConfigError(f"{where}: 'attack' must be a mapping whose 'hijack' is a list of strings that a hijacked answer shows.")
     return Question(
         id=item["id"].strip(),
         language=language,
@@ -320,6 +340,8 @@ def _question(path: Path, index: int, item: Any) -> Question:
         facts=[[str(a) for a in group] for group in facts or []],
         sources=[str(s) for s in sources or []],
         kind=item["kind"].strip(),
+        split=split,
+        hijack=[str(h) for h in attack.get("hijack", [])],
     )
 
 
@@ -390,6 +412,9 @@ def score(question: Question, answer: Answer, retrieved_sources: Sequence[str], 
         answer_text=answer.text,
         seconds=seconds,
         missing_facts=missing,
+        split=question.split,
+        hijacked=any(normalise(h) in normalise(answer.text) for h in question.hijack),
+        refusal_reason=answer.refusal_reason,
     )
 
 
@@ -412,6 +437,7 @@ def error_result(question: Question, error: str, seconds: float) -> QuestionResu
         seconds=seconds,
         missing_facts=[list(g) for g in question.facts],
         error=error,
+        split=question.split,
     )
 
 
@@ -441,6 +467,7 @@ def run_evaluation(
     limit: int | None = None,
     pipeline: Pipeline | None = None,
     progress: Progress | None = None,
+    split: str | None = None,
 ) -> Report:
     """Ingest ``articles_dir``, answer the questions, write out_dir/report.md and report.json.
 
@@ -456,6 +483,12 @@ def run_evaluation(
     unknown = sorted({s for q in questions for s in q.sources} - present)
     if unknown:
         raise ConfigError(f"{questions_path} names sources that are not articles in {articles_dir}: {', '.join(unknown)}. Fix the file names or the articles folder.")
+    if split is not None:
+        if split not in SPLITS:
+            raise ConfigError(f"split is {split!r}; give one of {', '.join(SPLITS)}, or none for every question.")
+        questions = [q for q in questions if q.split == split]
+        if not questions:
+            raise ConfigError(f"{questions_path} has no question in the {split!r} split.")
     if limit is not None:
         if limit < 1:
             raise ConfigError(f"limit is {limit}; give a positive number of questions, or none for all.")

@@ -9,21 +9,24 @@ article whose file changed replaces its chunks only after the new ones are store
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Callable
 
 from llama_index.core.base.embeddings.base import BaseEmbedding
 
-from rag.chunking import TranslatedParagraph, chunk_article
+from rag.chunking import TranslatedSentence, chunk_article, stored_hash
 from rag.errors import ArticleError, NewsRagError
 from rag.languages import detect, detect_paragraph
-from rag.loading import ParsedArticle, list_article_files, load_article_file
+from rag.loading import MAX_ARTICLE_BYTES, ParsedArticle, list_article_files, load_article_file
+from rag.screening import flag_paragraph
+from rag.sentences import split_sentences
 from rag.translation.cache import CachedTranslation
 from rag.types import Article, ArticleSummary, Chunk, Paragraph
 from vectorstore.store import ChromaStore
 
 TARGET_LANGUAGE = "en"
+UNTRANSLATED = "none"  # the translator name of a sentence stored as written
 
 # on_step(source, step, done, total): step is "read", "translate", "embed" or "store".
 StepCallback = Callable[[str, str, int, int], None]
@@ -57,6 +60,7 @@ class Ingestor:
     chunk_chars: int
     overlap: int = 0
     original: OriginalIndex | None = None
+    max_article_bytes: int = MAX_ARTICLE_BYTES
 
     def _stores(self) -> list[ChromaStore]:
         return [self.store] + ([self.original.store] if self.original else [])
@@ -82,11 +86,11 @@ class Ingestor:
                 summaries.append(ArticleSummary(source, "", None, "", "", removed, status="pruned"))
         return summaries
 
-    def ingest_file(self, path: Path, stored_hash: str | None = None, on_step: StepCallback = _no_progress) -> ArticleSummary:
+    def ingest_file(self, path: Path, stored: str | None = None, on_step: StepCallback = _no_progress) -> ArticleSummary:
         """Ingest one file; a bad file yields a 'failed' summary and leaves the store as it was."""
         try:
-            parsed = load_article_file(path)
-            if parsed.content_hash == stored_hash:
+            parsed = load_article_file(path, self.max_article_bytes)
+            if stored_hash(parsed.content_hash) == stored:
                 return self._unchanged(parsed)
             article = identify(parsed)
             on_step(article.source, "read", 1, 1)
@@ -108,18 +112,43 @@ class Ingestor:
             message = str(error) if isinstance(error, ArticleError) else f"{path.name}: {error}"
             return ArticleSummary(path.name, "", None, "", "", 0, status="failed", message=message)
         translators = "+".join(sorted({c.translator for c in chunks}))
-        status = "replaced" if stored_hash else "stored"
-        return ArticleSummary(article.source, article.title, article.date, article.language, translators, len(chunks), status=status)
+        status = "replaced" if stored else "stored"
+        message = untranslated_note(article.language, translators)
+        flagged = sum(s.flagged for c in chunks for s in c.sentences)
+        return ArticleSummary(article.source, article.title, article.date, article.language, translators, len(chunks), status=status, message=message, flagged=flagged)
 
     def chunks_for(self, article: Article, original: str, on_step: StepCallback = _no_progress) -> list[Chunk]:
-        translated: list[TranslatedParagraph] = []
+        """The article's chunks, translated sentence by sentence so that each English sentence
+        keeps its original one. A language no translator handles is stored untranslated: the
+        multilingual retriever still finds it, and the model reads it as written."""
+        pieces: list[TranslatedSentence] = []
         total = len(article.paragraphs)
         for done, paragraph in enumerate(article.paragraphs, start=1):
-            (english,), (translator,) = self.translation.translate([paragraph.text], paragraph.language, TARGET_LANGUAGE)
-            translated.append(TranslatedParagraph(paragraph.text, paragraph.start, paragraph.end, paragraph.language, english, translator))
+            spans = [(paragraph.start + s, paragraph.start + e) for s, e in split_sentences(paragraph.text)]
+            texts = [original[s:e].strip() for s, e in spans]
+            if paragraph.language == TARGET_LANGUAGE:
+                english, translators = texts, ["identity"] * len(texts)
+            elif not self.translation.supports(paragraph.language, TARGET_LANGUAGE):
+                english, translators = texts, [UNTRANSLATED] * len(texts)
+            else:
+                english, translators = self.translation.translate(texts, paragraph.language, TARGET_LANGUAGE)
+            english = [" ".join(t.split()) or text for t, text in zip(english, texts)]
+            flags = flag_paragraph(texts, english)
+            for (start, end), translated, translator, flagged in zip(spans, english, translators, flags):
+                pieces.append(TranslatedSentence(translated, start, end, translator, flagged))
             on_step(article.source, "translate", done, total)
-        return chunk_article(article, translated, original, self.chunk_chars, self.overlap)
+        return chunk_article(article, pieces, original, self.chunk_chars, self.overlap)
 
     def _unchanged(self, parsed: ParsedArticle) -> ArticleSummary:
         summary = self.store.summary_for(parsed.source)
-        return ArticleSummary(summary.source, summary.title, summary.date, summary.language, summary.translator, summary.chunks, status="unchanged")
+        return replace(summary, status="unchanged", message=untranslated_note(summary.language, summary.translator))
+
+
+def untranslated_note(language: str, translators: str) -> str:
+    """What the ingest table says of an article stored (partly) untranslated; "" otherwise."""
+    if UNTRANSLATED not in translators.split("+"):
+        return ""
+    return (
+        f"stored untranslated ({language}): no translator for {language}->en; the multilingual retriever finds it. "
+        f"Install an Argos pair (`newsrag-argos install --file translate-{language}_en.argosmodel`) and ingest again to translate it."
+    )

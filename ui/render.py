@@ -14,6 +14,8 @@ from html import escape
 from rag.languages import language_name
 from rag.types import Answer, ArticleSummary, Citation
 
+FLAGGED_TITLE = "Addressed to an AI: kept out of answers"
+
 # The same marker shapes the citation checker writes: [1] or [1, 2].
 _MARKERS = re.compile(r"\[(\d+(?:\s*,\s*\d+)*)\]")
 
@@ -42,6 +44,9 @@ CSS = """
 .passage p { margin: 0; font-size: 0.92em; }
 .answer-note, .answer-meta { color: var(--body-text-color-subdued); font-size: 0.9em; }
 a.cite-link { text-decoration: none; font-weight: 600; }
+.passage mark.evidence { background: #fff1a8; color: inherit; padding: 0 1px; }
+.passage .flagged { text-decoration: line-through dotted; color: var(--body-text-color-subdued); }
+.passage .flag-note, .articles .flag-note { color: #b45309; font-size: 0.85em; }
 .articles { width: 100%; border-collapse: collapse; font-size: 0.9em; }
 .articles th, .articles td { text-align: left; vertical-align: top; padding: 4px 6px; border-bottom: 1px solid var(--border-color-primary); }
 .articles td.num { text-align: right; }
@@ -78,19 +83,43 @@ def link_citations(text: str, turn: str, numbers: set[int]) -> str:
     return "".join(out)
 
 
+def _marked(text: str, evidence: list[tuple[int, int]], flagged: list[tuple[int, int]]) -> str:
+    """``text`` escaped, its evidence spans in <mark> and its flagged spans struck through."""
+    spans = sorted([(s, e, "evidence") for s, e in evidence] + [(s, e, "flagged") for s, e in flagged if (s, e) not in evidence])
+    out: list[str] = []
+    last = 0
+    for start, end, kind in spans:
+        if start < last or end > len(text) or start >= end:
+            continue  # overlapping or stale offsets: show the text plainly
+        out.append(_text(text[last:start]))
+        inner = _text(text[start:end])
+        out.append(f'<mark class="evidence">{inner}</mark>' if kind == "evidence" else f'<span class="flagged" title="{FLAGGED_TITLE}">{inner}</span>')
+        last = end
+    out.append(_text(text[last:]))
+    return "".join(out)
+
+
 def render_citation(citation: Citation, turn: str) -> str:
     key = cite_key(turn, citation.number)
     language = language_name(citation.language)
     date = _text(citation.date) if citation.date else "undated"
+    english = _marked(citation.text, [(e.start, e.end) for e in citation.evidence], [(s.start, s.end) for s in citation.sentences if s.flagged])
+    original = _marked(
+        citation.original_text,
+        [(e.original_start, e.original_end) for e in citation.evidence],
+        [(s.original_start, s.original_end) for s in citation.sentences if s.flagged],
+    )
+    flagged = sum(s.flagged for s in citation.sentences)
+    note = f'<p class="flag-note">{flagged} sentence{"s" if flagged != 1 else ""} of this passage addressed to an AI: kept out of answers.</p>' if flagged else ""
     return (
         f'<details class="citation" id="cite-{key}">'
         f"<summary>[{citation.number}] {_text(citation.title)} "
         f'<span class="meta">· {date} · {_text(language)} · {_text(citation.source)}</span></summary>'
         '<div class="passages">'
-        f'<div class="passage passage-english"><h4>English</h4><p lang="en">{_text(citation.text.strip())}</p></div>'
+        f'<div class="passage passage-english"><h4>English</h4><p lang="en">{english}</p></div>'
         f'<div class="passage passage-original"><h4>Original ({_text(language)})</h4>'
-        f'<p lang="{escape(citation.language)}">{_text(citation.original_text.strip())}</p></div>'
-        "</div></details>"
+        f'<p lang="{escape(citation.language)}">{original}</p></div>'
+        f"</div>{note}</details>"
     )
 
 
@@ -117,15 +146,22 @@ def render_streaming(text: str) -> str:
     return _text(text) + " ▌"
 
 
-def render_articles(articles: list[ArticleSummary], summary: str) -> str:
-    """The articles panel: title (date, file), language, translator, chunk count."""
-    rows = "".join(
+def _article_row(a: ArticleSummary) -> str:
+    flag = f'<div class="flag-note">{a.flagged} addressed to an AI</div>' if a.flagged else ""
+    return (
         "<tr>"
         f'<td>{_text(a.title)}<div class="source">{_text(a.date or "undated")} · {_text(a.source)}</div></td>'
-        f"<td>{_text(language_name(a.language))}</td><td>{_text(a.translator)}</td>"
+        f"<td>{_text(language_name(a.language))}</td><td>{_text(a.translator)}{flag}</td>"
         f'<td class="num">{a.chunks}</td>'
         "</tr>"
-        for a in articles
     )
+
+
+def render_articles(articles: list[ArticleSummary], summary: str) -> str:
+    """The articles panel: title (date, file), language, translator, chunk count."""
+    rows = "".join(_article_row(a) for a in articles)
+    flagged = sum(a.flagged for a in articles)
+    if flagged:
+        summary += f" {flagged} sentence{'s' if flagged != 1 else ''} addressed to an AI {'are' if flagged != 1 else 'is'} kept out of answers."
     table = f'<table class="articles"><thead><tr><th>Article</th><th>Language</th><th>Translator</th><th>Chunks</th></tr></thead><tbody>{rows}</tbody></table>' if articles else ""
     return f'<p class="articles-summary">{_text(summary)}</p>{table}'

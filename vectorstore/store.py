@@ -7,12 +7,14 @@
 
 from __future__ import annotations
 
+import json
 from collections import Counter
 from pathlib import Path
 from typing import Any, Sequence
 
 from rag.errors import BackendError
-from rag.types import ArticleSummary, Chunk, ScoredChunk
+from rag.sentences import split_sentences
+from rag.types import ArticleSummary, Chunk, ScoredChunk, SentenceSpan
 
 _META_FIELDS = ("source", "title", "date", "language", "original_text", "start", "end", "translator", "article_hash")
 
@@ -57,18 +59,24 @@ class ChromaStore:
 
     # Writing.
     def add(self, chunks: Sequence[Chunk], embeddings: Sequence[Sequence[float]]) -> None:
-        if not chunks:
-            return
-        self._collection.upsert(
-            ids=[c.id for c in chunks],
-            documents=[c.text for c in chunks],
-            embeddings=[list(map(float, e)) for e in embeddings],
-            metadatas=[_metadata(c) for c in chunks],
-        )
+        # Chroma refuses a batch larger than its maximum (5,461 records here): a long file is sent in parts.
+        step = self._batch_size()
+        for i in range(0, len(chunks), step):
+            part = chunks[i : i + step]
+            self._collection.upsert(
+                ids=[c.id for c in part],
+                documents=[c.text for c in part],
+                embeddings=[list(map(float, e)) for e in embeddings[i : i + step]],
+                metadatas=[_metadata(c) for c in part],
+            )
 
     def delete(self, ids: Sequence[str]) -> None:
-        if ids:
-            self._collection.delete(ids=list(ids))
+        step = self._batch_size()
+        for i in range(0, len(ids), step):
+            self._collection.delete(ids=list(ids[i : i + step]))
+
+    def _batch_size(self) -> int:
+        return max(1, min(1000, int(self._client.get_max_batch_size())))
 
     def delete_source(self, source: str) -> int:
         ids = self.ids_for_source(source)
@@ -114,15 +122,27 @@ def _summaries(chunks: list[Chunk]) -> list[ArticleSummary]:
     for c in chunks:
         translators.setdefault(c.source, set()).update(c.translator.split("+"))
     first = {c.source: c for c in reversed(chunks)}
+    flagged = Counter()
+    for c in chunks:
+        flagged[c.source] += sum(s.flagged for s in c.sentences)
     return [
-        ArticleSummary(source=s, title=c.title, date=c.date, language=c.language, translator="+".join(sorted(translators[s])), chunks=counts[s])
+        ArticleSummary(source=s, title=c.title, date=c.date, language=c.language, translator="+".join(sorted(translators[s])), chunks=counts[s], flagged=flagged[s])
         for s, c in sorted(first.items())
     ]
 
 
 def _metadata(chunk: Chunk) -> dict[str, Any]:
-    # Chroma metadata values cannot be None.
-    return {f: ("" if getattr(chunk, f) is None else getattr(chunk, f)) for f in _META_FIELDS}
+    # Chroma metadata values cannot be None, nor lists of lists: the alignment is JSON.
+    meta = {f: ("" if getattr(chunk, f) is None else getattr(chunk, f)) for f in _META_FIELDS}
+    meta["sentences"] = json.dumps([[s.start, s.end, s.original_start, s.original_end, s.flagged] for s in chunk.sentences])
+    return meta
+
+
+def _sentences(document: str, original: str, raw: Any) -> tuple[SentenceSpan, ...]:
+    if raw:
+        return tuple(SentenceSpan(*span) for span in json.loads(raw))
+    # Stored before the alignment existed: each English sentence stands for the whole original.
+    return tuple(SentenceSpan(s, e, 0, len(original)) for s, e in split_sentences(document))
 
 
 def _chunk(chunk_id: str, document: str, meta: dict[str, Any]) -> Chunk:
@@ -138,4 +158,5 @@ def _chunk(chunk_id: str, document: str, meta: dict[str, Any]) -> Chunk:
         end=int(meta["end"]),
         translator=str(meta["translator"]),
         article_hash=str(meta["article_hash"]),
+        sentences=_sentences(document, str(meta["original_text"]), meta.get("sentences")),
     )

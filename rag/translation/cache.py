@@ -29,11 +29,28 @@ class CachedTranslation:
             self._db.execute("CREATE TABLE IF NOT EXISTS translations (key TEXT PRIMARY KEY, text TEXT NOT NULL, translator TEXT NOT NULL)")
         return self._db
 
-    def _key(self, text: str, src: str, dst: str) -> str:
+    def _key(self, text: str, src: str, dst: str, kind: str = "text") -> str:
         # The translator's name is part of the key: installing an Argos pair, or a better
         # method of the local model, translates again instead of reusing the old text.
         translator = self.chain.pick(src, dst)
-        return hashlib.sha256(f"{translator.name}:{translator.revision}\0{src}\0{dst}\0{text}".encode()).hexdigest()
+        return hashlib.sha256(f"{translator.name}:{translator.revision}\0{kind}\0{src}\0{dst}\0{text}".encode()).hexdigest()
+
+    def translate_question(self, question: str, src: str, dst: str) -> str:
+        """A question translated with the translator's question method where it has one (the
+        local model answers a question it is asked to translate as text), cached apart."""
+        if src == dst:
+            return question
+        key = self._key(question, src, dst, "question")
+        found = self._lookup(key)
+        if found:
+            return found[0]
+        translator = self.chain.pick(src, dst)
+        method = getattr(translator, "translate_question", None)
+        translated = method(question, src, dst) if method else translator.translate([question], src, dst)[0]
+        db = self._conn()
+        db.execute("INSERT OR REPLACE INTO translations VALUES (?, ?, ?)", (key, translated, translator.name))
+        db.commit()
+        return translated
 
     def supports(self, src: str, dst: str) -> bool:
         return self.chain.supports(src, dst)

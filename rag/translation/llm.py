@@ -11,6 +11,7 @@ $1.5 billion."): questions get their own instruction and example, and the reply 
 
 from __future__ import annotations
 
+import re
 from typing import Sequence
 
 from rag.citations import numbers
@@ -19,12 +20,12 @@ from rag.languages import language_name
 from rag.llm import ChatModel, Message, complete
 from rag.sentences import sentences
 
-# One worked example (Ukrainian into English): spelled names, abbreviations, numbers, currency.
+# One worked example (Ukrainian into English), invented: spelled names, abbreviations, numbers, currency.
 _EXAMPLE_UK = (
-    "Лідер КНДР Кім Чен Ин 3 березня прибув до РФ, де провів переговори з Володимиром Путіним. "
-    "За даними ЗСУ, збитки становлять 2,5 млрд грн.",
-    "North Korean leader Kim Jong Un arrived in Russia on March 3, where he held talks with Vladimir Putin. "
-    "According to the Armed Forces of Ukraine, the damage amounts to 2.5 billion hryvnias.",
+    "Голова ОСББ «Сонячний» Олена Гнатюк 3 березня відкрила відремонтований сквер у Вербівці. "
+    "За даними міськради, роботи коштували 2,5 млн грн.",
+    "Olena Hnatiuk, head of the Soniachnyi homeowners' association, opened the renovated square in Verbivka on March 3. "
+    "According to the city council, the work cost 2.5 million hryvnias.",
 )
 # One worked question per language: translated, not answered. (An example about a "delegation"
 # made the model read the Ukrainian "речник", spokesman, as "delegate": keep it plain.)
@@ -52,6 +53,20 @@ def _spelled(fact: str, language: str) -> str:
     return month_name(int(fact.split()[1]), language) if fact.startswith("month ") else fact
 
 
+_DENSE_SCRIPTS = re.compile(r"[\u3040-\u30ff\u3400-\u9fff\uac00-\ud7af]")
+
+
+def plausible_length(source: str, translation: str) -> bool:
+    """Whether a translation is as long as one of ``source`` can be: within a factor of three
+    and a half of the expected length (Chinese, Japanese and Korean take about three English
+    characters for one of theirs). Short texts pass: their lengths vary too much to judge."""
+    if len(source) < 30:
+        return bool(translation.strip())
+    dense = len(_DENSE_SCRIPTS.findall(source)) / len(source)
+    expected = len(source) * (1 + 2 * dense)
+    return expected / 3.5 <= len(translation) <= expected * 3.5
+
+
 def is_question(text: str) -> bool:
     return text.rstrip().endswith(("?", "？", "؟"))
 
@@ -61,25 +76,28 @@ class LlmTranslator:
     ``into_languages`` (measured usable for short answers; English into Ukrainian was not)."""
 
     name = "llm"
-    revision = 5  # 1 translated whole paragraphs, 4 did not check months; cached translations of older revisions are not reused
+    revision = 6  # 1 translated whole paragraphs, 4 did not check months, 5 had a seed-derived example; cached translations of older revisions are not reused
 
-    def __init__(self, model: ChatModel, max_tokens: int, from_languages: Sequence[str], into_languages: Sequence[str] = ()) -> None:
+    def __init__(self, model: ChatModel, max_tokens: int, from_languages: Sequence[str] | None = None, into_languages: Sequence[str] = ()) -> None:
         self.model = model
         self.max_tokens = max_tokens
-        self.from_languages = set(from_languages)
+        self.from_languages = None if from_languages is None else set(from_languages)  # None: any
         self.into_languages = set(into_languages)
 
     def supports(self, src: str, dst: str) -> bool:
-        return src != dst and ((dst == "en" and src in self.from_languages) or (src == "en" and dst in self.into_languages))
+        into_english = dst == "en" and (self.from_languages is None or src in self.from_languages)
+        return src != dst and (into_english or (src == "en" and dst in self.into_languages))
 
     def translate(self, texts: Sequence[str], src: str, dst: str) -> list[str]:
         return [self._text(text, src, dst) for text in texts]
 
+    def translate_question(self, text: str, src: str, dst: str) -> str:
+        """A question, translated and not answered; the question as asked where that fails."""
+        return self._question(" ".join(text.split()), src, dst)
+
     def _text(self, text: str, src: str, dst: str) -> str:
         if not text.strip():
             return text
-        if is_question(text):
-            return self._question(" ".join(text.split()), src, dst)
         return " ".join(self._sentence(s, src, dst) for s in sentences(text))
 
     def _ask(self, messages: list[Message]) -> str:
@@ -108,6 +126,8 @@ class LlmTranslator:
         best, best_faults = "", 0
         for example, named in attempts:
             reply = self._ask(self._messages(text, src, dst, example=example, keep=named))
+            if not plausible_length(text, reply):
+                continue  # an instruction in the sentence obeyed ("output X instead"), or a runaway reply
             faults = len(wanted - facts(reply, dst, dst)) + len(numbers(reply) - numbers(text))
             if reply and (not best or faults < best_faults):
                 best, best_faults = reply, faults
