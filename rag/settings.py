@@ -75,7 +75,7 @@ class Settings(BaseSettings):
     top_k: int = Field(default=4, description="Passages given to the model.")
     candidate_k: int = Field(default=12, description="Candidates taken from each retriever before fusion.")
     min_relevance: float = Field(default=0.25, description="Best dense cosine similarity under which retrieval counts as 'nothing relevant'.")
-    check_answer_numbers: bool = Field(default=True, description="Refuse an answer that states a number found in neither its evidence sentences nor the question.")
+    check_answer_numbers: bool = Field(default=False, description="Refuse an answer that states a number found in neither its evidence sentences nor the question. Off: on the external XQuAD dev set it refused 3 answerable questions and no unanswerable one (README).")
     max_question_chars: int = Field(default=2000, description="Longest accepted question.")
 
     # Generation.

@@ -226,7 +226,7 @@ def test_default_script_quotes_sentence_one():
 
 
 def test_an_answer_with_a_number_its_evidence_does_not_state_is_refused(fast_settings, meeting):
-    pipeline, model = _pipeline(fast_settings.model_copy(update={"min_relevance": -1.0}), meeting)
+    pipeline, model = _pipeline(fast_settings.model_copy(update={"min_relevance": -1.0, "check_answer_numbers": True}), meeting)
     model.script = lambda messages: _reply([2], "1,000,000 people")  # (2): "Putin and Kim ... on Wednesday."
     answer = pipeline.answer("How many people live in Vladivostok?")
     assert answer.refused and answer.refusal_reason == "unsupported number"

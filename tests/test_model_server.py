@@ -36,7 +36,7 @@ def test_server_output_is_held_to_the_answer_schema(model_server):
 
     model = OpenAIChat(model_server, "local", "not-needed", schema_format="json_object")
     messages = [{"role": "user", "content": "Passages:\n[1]\n(1) The mill reopened on Saturday.\nQuestion: When did the mill reopen? Reply with JSON."}]
-    reply = json.loads("".join(model.stream(messages, max_tokens=120, schema=ANSWER_SCHEMA)))
+    reply = json.loads("".join(model.stream(messages, max_tokens=400, schema=ANSWER_SCHEMA)))
     assert set(reply) == {"found", "evidence", "answer"} and isinstance(reply["found"], bool)  # a 135M model, held to the shape by the server's grammar
     assert all(isinstance(n, int) for n in reply["evidence"]) and (reply["answer"] is None or isinstance(reply["answer"], str))
 

@@ -42,8 +42,14 @@ def test_ukrainian_question_reaches_the_ukrainian_article(real_pipeline):
             assert citation.original_text and citation.original_text != citation.text
 
 
-def test_unanswerable_question_refused(real_pipeline):
-    answer = real_pipeline.answer("What is the population of Vladivostok?")
+def test_unanswerable_question_refused_with_the_number_check(real_pipeline):
+    # Without the check (the default, see README) the model answered "1,000,000" from a sentence
+    # that names Vladivostok: evidence ids alone do not stop an invented number.
+    real_pipeline.check_numbers = True
+    try:
+        answer = real_pipeline.answer("What is the population of Vladivostok?")
+    finally:
+        real_pipeline.check_numbers = False
     assert answer.refused, answer
     assert answer.text == "The articles don't say."
 
