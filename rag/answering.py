@@ -187,13 +187,13 @@ class Pipeline:
     def _localized(self, text: str, language: str) -> str:
         """The English answer translated, with the evidence's own words kept beside it: the local
         model mistranslates names in short phrases ("Vostochny" came back "Vostro")."""
-        numbers = marker_numbers(text)
+        cited = marker_numbers(text)
         bare = strip_markers(text).rstrip(".")
         translated, _ = self.translation.translate(sentences(bare) or [bare], "en", language)
         local = " ".join(t.strip() for t in translated if t.strip()).rstrip(".")
         if not local or local.casefold() == bare.casefold():
-            return with_markers(bare, numbers)
-        return with_markers(f"{local} («{bare}»)", numbers)
+            return with_markers(bare, cited)
+        return with_markers(f"{local} («{bare}»)", cited)
 
     def retrieve(self, question: str, english_question: str, language: str) -> Retrieval:
         """The passages for a question as asked (in ``language``) and in English. The multilingual
