@@ -133,7 +133,7 @@ class Pipeline:
         retrieval = self.retrieve(question, english_question, language)
         timings = {"retrieval_s": time.perf_counter() - t0}
         hits = retrieval.hits
-        shown = numbered_sentences(hits, hidden=lambda hit, index: hit.chunk.sentences[index].flagged)
+        shown = numbered_sentences(hits)
         if not hits or not shown or retrieval.best_dense < self.min_relevance:
             timings["total_s"] = time.perf_counter() - started
             yield Answer(refusal(language), language, True, [], question, english_question, note, timings, refusal_reason="nothing relevant")

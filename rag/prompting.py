@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any, Callable
+from typing import Any
 
 from rag.languages import language_name
 from rag.llm import Message
@@ -63,13 +63,13 @@ class NumberedSentence:
     text: str
 
 
-def numbered_sentences(hits: list[ScoredChunk], hidden: Callable[[ScoredChunk, int], bool] = lambda hit, index: False) -> list[NumberedSentence]:
-    """The passages' English sentences, numbered from 1 across passages; ``hidden`` sentences
-    (e.g. flagged as addressed to an AI) are never shown to the model."""
+def numbered_sentences(hits: list[ScoredChunk]) -> list[NumberedSentence]:
+    """The passages' English sentences, numbered from 1 across passages. Sentences flagged as
+    addressed to an AI (rag.screening) are never shown to the model."""
     numbered: list[NumberedSentence] = []
     for passage, hit in enumerate(hits, start=1):
-        for index, (english, _) in enumerate(hit.chunk.sentence_texts()):
-            if english.strip() and not hidden(hit, index):
+        for index, (span, (english, _)) in enumerate(zip(hit.chunk.sentences, hit.chunk.sentence_texts())):
+            if english.strip() and not span.flagged:
                 numbered.append(NumberedSentence(len(numbered) + 1, passage, index, " ".join(english.split())))
     return numbered
 

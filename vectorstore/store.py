@@ -31,6 +31,7 @@ class ChromaStore:
 
     def __init__(self, client: Any, collection: str) -> None:
         self._client = client
+        self._max_batch: int | None = None
         # embedding_function=None: Chroma's default one downloads a model; we always pass vectors.
         self._collection = client.get_or_create_collection(
             name=collection, embedding_function=None, metadata={"hnsw:space": "cosine"}
@@ -76,7 +77,10 @@ class ChromaStore:
             self._collection.delete(ids=list(ids[i : i + step]))
 
     def _batch_size(self) -> int:
-        return max(1, min(1000, int(self._client.get_max_batch_size())))
+        # Asked once: on a Chroma server each call is a request.
+        if self._max_batch is None:
+            self._max_batch = max(1, min(1000, int(self._client.get_max_batch_size())))
+        return self._max_batch
 
     def delete_source(self, source: str) -> int:
         ids = self.ids_for_source(source)

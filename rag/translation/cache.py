@@ -7,7 +7,7 @@ import sqlite3
 from pathlib import Path
 from typing import Sequence
 
-from rag.translation.base import TranslatorChain
+from rag.translation.base import Translator, TranslatorChain
 
 
 class CachedTranslation:
@@ -29,27 +29,31 @@ class CachedTranslation:
             self._db.execute("CREATE TABLE IF NOT EXISTS translations (key TEXT PRIMARY KEY, text TEXT NOT NULL, translator TEXT NOT NULL)")
         return self._db
 
-    def _key(self, text: str, src: str, dst: str, kind: str = "text") -> str:
+    @staticmethod
+    def _key(translator: Translator, text: str, src: str, dst: str, kind: str = "text") -> str:
         # The translator's name is part of the key: installing an Argos pair, or a better
         # method of the local model, translates again instead of reusing the old text.
-        translator = self.chain.pick(src, dst)
         return hashlib.sha256(f"{translator.name}:{translator.revision}\0{kind}\0{src}\0{dst}\0{text}".encode()).hexdigest()
+
+    def _remember(self, key: str, text: str, translator: str) -> None:
+        # Committed at once: an interrupted ingest keeps what it translated.
+        db = self._conn()
+        db.execute("INSERT OR REPLACE INTO translations VALUES (?, ?, ?)", (key, text, translator))
+        db.commit()
 
     def translate_question(self, question: str, src: str, dst: str) -> str:
         """A question translated with the translator's question method where it has one (the
         local model answers a question it is asked to translate as text), cached apart."""
         if src == dst:
             return question
-        key = self._key(question, src, dst, "question")
+        translator = self.chain.pick(src, dst)
+        key = self._key(translator, question, src, dst, "question")
         found = self._lookup(key)
         if found:
             return found[0]
-        translator = self.chain.pick(src, dst)
         method = getattr(translator, "translate_question", None)
         translated = method(question, src, dst) if method else translator.translate([question], src, dst)[0]
-        db = self._conn()
-        db.execute("INSERT OR REPLACE INTO translations VALUES (?, ?, ?)", (key, translated, translator.name))
-        db.commit()
+        self._remember(key, translated, translator.name)
         return translated
 
     def supports(self, src: str, dst: str) -> bool:
@@ -63,15 +67,13 @@ class CachedTranslation:
         """Translations and, for each, the name of the translator that made it."""
         if src == dst:
             return list(texts), ["identity"] * len(texts)
-        keys = [self._key(t, src, dst) for t in texts]
+        translator = self.chain.pick(src, dst)
+        keys = [self._key(translator, t, src, dst) for t in texts]
         results = [self._lookup(k) for k in keys]
-        db = self._conn()
         for i, text in enumerate(texts):
             if results[i] is None:
-                # One at a time, committed at once: an interrupted ingest keeps what it translated.
-                (translated,), name = self.chain.translate([text], src, dst)
-                results[i] = (translated, name)
-                db.execute("INSERT OR REPLACE INTO translations VALUES (?, ?, ?)", (keys[i], translated, name))
-                db.commit()
+                (translated,) = translator.translate([text], src, dst)  # one at a time, remembered at once
+                results[i] = (translated, translator.name)
+                self._remember(keys[i], translated, translator.name)
         done = [r for r in results if r is not None]
         return [r[0] for r in done], [r[1] for r in done]
