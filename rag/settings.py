@@ -76,6 +76,7 @@ class Settings(BaseSettings):
     candidate_k: int = Field(default=12, description="Candidates taken from each retriever before fusion.")
     min_relevance: float = Field(default=0.25, description="Best dense cosine similarity under which retrieval counts as 'nothing relevant'.")
     check_answer_numbers: bool = Field(default=False, description="Refuse an answer that states a number found in neither its evidence sentences nor the question. Off: on the external XQuAD dev set it refused 3 answerable questions and no unanswerable one (README).")
+    translate_questions: bool = Field(default=True, description="Translate a question not asked in English before retrieval and answering; False: the multilingual retriever and the model read it as asked (measured: see README).")
     max_question_chars: int = Field(default=2000, description="Longest accepted question.")
 
     # Generation.
@@ -87,6 +88,8 @@ class Settings(BaseSettings):
     llm_schema_format: Literal["json_schema", "json_object"] = Field(default="json_schema", description="How the OpenAI-compatible server is asked for schema-shaped JSON: 'json_schema' (OpenAI, vLLM, llama.cpp's server) or 'json_object' with a schema (llama-cpp-python's server, llama.cpp's server).")
     llm_threads: int = Field(default=max(1, os.cpu_count() or 1), description="CPU threads for llama.cpp.")
     llm_context: int = Field(default=4096, description="Context window in tokens for llama.cpp.")
+    llm_saved_prefixes: int = Field(default=4, description="llama.cpp states kept, one per fixed prompt (answering, translating, condensing), so that none re-reads its instructions after another ran; 0 turns it off.")
+    llm_prompt_lookup_tokens: int = Field(default=0, description="Prompt-lookup speculative decoding: tokens drafted from the prompt per step (0: off; measured in scripts/bench_answer.py, see README).")
     max_answer_tokens: int = Field(default=200, description="Longest generated answer in tokens.")
     native_answer_languages: list[str] = Field(default=["es", "fr"], description="Languages the local model translates English answers into (measured: see README); questions in others are answered in English with a note, unless an Argos pair from English is installed.")
 

@@ -107,6 +107,19 @@ class Citation:
 
 
 @dataclass(frozen=True)
+class Preview:
+    """What retrieval found, yielded before the model's first token so a reader sees it at once:
+    the best passage's article and its sentence closest to the question (English and original)."""
+
+    source: str
+    title: str
+    date: str | None
+    language: str
+    sentence: str
+    original_sentence: str
+
+
+@dataclass(frozen=True)
 class Answer:
     text: str
     language: str

@@ -13,7 +13,7 @@ from rag.answering import Pipeline
 from rag.embedding import E5Embedding, HashEmbedding, MiniLMEmbedding
 from rag.indexing import Ingestor, OriginalIndex
 from rag.llm import ChatModel, LlamaCppChat, OpenAIChat, ScriptedChat
-from rag.models import ensure_default_model
+from rag.models import QWEN_1_5B, ensure_default_model
 from rag.offline import enforce_offline
 from rag.retrieval import HybridRetriever
 from rag.settings import Settings
@@ -52,7 +52,17 @@ def build_llm(settings: Settings) -> ChatModel:
     if settings.llm_backend == "scripted":
         return ScriptedChat()
     path = settings.llm_model_path or ensure_default_model(settings.models_dir)
-    return LlamaCppChat(path, settings.llm_threads, settings.llm_context)
+    return LlamaCppChat(path, settings.llm_threads, settings.llm_context, settings.llm_prompt_lookup_tokens, settings.llm_saved_prefixes)
+
+
+def model_identity(settings: Settings) -> str:
+    """The chat model, named without loading it: part of the translation cache key, so that
+    another GGUF file or server translates afresh instead of reusing old translations."""
+    if settings.llm_backend == "openai":
+        return f"openai:{settings.llm_base_url}:{settings.llm_model_name}"
+    if settings.llm_backend == "scripted":
+        return "scripted"
+    return f"llama.cpp:{settings.llm_model_path.name if settings.llm_model_path else QWEN_1_5B.file_name}"
 
 
 class _LazyLlm:
@@ -71,7 +81,7 @@ class _LazyLlm:
 
 def build_translation(settings: Settings, llm: ChatModel) -> CachedTranslation:
     translators: list[Translator] = [IdentityTranslator(), ArgosTranslator(settings.argos_dir)]
-    translators.append(LlmTranslator(llm, settings.translation_max_tokens, settings.llm_translation_languages, settings.native_answer_languages))
+    translators.append(LlmTranslator(llm, settings.translation_max_tokens, settings.llm_translation_languages, settings.native_answer_languages, model_identity(settings)))
     return CachedTranslation(TranslatorChain(translators), settings.cache_dir / "translations.sqlite")
 
 
@@ -104,6 +114,7 @@ def build_pipeline(settings: Settings, llm: ChatModel | None = None) -> Pipeline
         max_question_chars=settings.max_question_chars,
         min_relevance=settings.min_relevance,
         check_numbers=settings.check_answer_numbers,
+        translate_questions=settings.translate_questions,
     )
 
 

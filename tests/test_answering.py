@@ -12,7 +12,7 @@ from rag.errors import EmptyStoreError, ModelNotFoundError, QuestionError
 from rag.llm import ScriptedChat, quote_first_sentence
 from rag.prompting import ANSWER_SCHEMA, ANSWER_SYSTEM
 from rag.settings import Settings
-from rag.types import Answer
+from rag.types import Answer, Preview
 from rag.wiring import build_ingestor, build_pipeline
 
 
@@ -81,8 +81,12 @@ def test_stream_yields_the_answer_text_then_the_answer(fast_settings, meeting):
     pipeline, model = _pipeline(fast_settings, meeting)
     model.script = lambda messages: _reply([1], "They met at the Vostochny Cosmodrome on Wednesday.")
     items = list(pipeline.stream("Where did Putin and Kim Jong Un meet?"))
-    assert all(isinstance(i, str) for i in items[:-1]) and len(items) > 2
-    assert "".join(items[:-1]) == "They met at the Vostochny Cosmodrome on Wednesday."  # no JSON on screen
+    # First the best passage, before the model is asked anything.
+    preview = items[0]
+    assert isinstance(preview, Preview) and preview.source == "summit.txt" and preview.title == "Leaders meet at the cosmodrome"
+    assert preview.sentence == preview.original_sentence == "Putin and Kim Jong Un met at the Vostochny Cosmodrome on Wednesday."
+    assert all(isinstance(i, str) for i in items[1:-1]) and len(items) > 3
+    assert "".join(items[1:-1]) == "They met at the Vostochny Cosmodrome on Wednesday."  # no JSON on screen
     assert isinstance(items[-1], Answer)
 
 
@@ -125,7 +129,8 @@ def test_evidence_from_two_passages_cites_both(fast_settings, seeds_copy):
     assert [c.number for c in answer.citations] == [1, 2] and answer.text == "Two passages [1][2]."
 
 
-def test_not_native_language_answers_in_english_with_note_and_the_original_evidence(fast_settings, tmp_path):
+@pytest.fixture
+def ukrainian(tmp_path) -> Path:
     folder = tmp_path / "uk"
     folder.mkdir()
     (folder / "uk.txt").write_text(
@@ -133,7 +138,33 @@ def test_not_native_language_answers_in_english_with_note_and_the_original_evide
         "Путін і Кім Чен Ин зустрілися на космодромі Східний у середу. Розмова тривала понад годину.\n",
         encoding="utf-8",
     )
-    pipeline, model = _pipeline(fast_settings.model_copy(update={"min_relevance": 0.0}), folder)
+    return folder
+
+
+def test_a_question_not_in_english_shows_the_best_passage_before_anything_is_translated(fast_settings, ukrainian):
+    pipeline, model = _pipeline(fast_settings.model_copy(update={"min_relevance": 0.0}), ukrainian)
+    seen = [(item, len(model.prompts)) for item in pipeline.stream("Де зустрілися Путін і Кім Чен Ин?")]
+    preview, prompts_before = seen[0]
+    assert isinstance(preview, Preview) and prompts_before == 0  # the model has not been asked anything yet
+    assert preview.language == "uk" and preview.title == "Зустріч на космодромі"
+    assert preview.original_sentence == "Путін і Кім Чен Ин зустрілися на космодромі Східний у середу."
+    assert preview.sentence == "Kim plans to visit Vladivostok."  # its English, as the (scripted) translator wrote it
+    assert "evidence_s" in seen[-1][0].timings and "translate_question_s" in seen[-1][0].timings
+
+
+def test_with_question_translation_off_the_model_reads_the_question_as_asked(fast_settings, ukrainian):
+    settings = fast_settings.model_copy(update={"min_relevance": 0.9, "translate_questions": False})
+    pipeline, model = _pipeline(settings, ukrainian)
+    model.script = lambda messages: _reply([2], "They met at the Vostochny Cosmodrome.")
+    answer = pipeline.answer("Де зустрілися Путін і Кім Чен Ин?")
+    assert len(model.prompts) == 1 and model.prompts[0][0]["content"] == ANSWER_SYSTEM  # no translation asked
+    assert model.prompts[0][-1]["content"].endswith("Question: Де зустрілися Путін і Кім Чен Ин?")
+    # The English relevance floor (0.9 here) does not judge a question it cannot read.
+    assert not answer.refused and answer.english_question == answer.question
+
+
+def test_not_native_language_answers_in_english_with_note_and_the_original_evidence(fast_settings, ukrainian):
+    pipeline, model = _pipeline(fast_settings.model_copy(update={"min_relevance": 0.0}), ukrainian)
 
     def script(messages):
         if "questions from Ukrainian" in messages[0]["content"]:
@@ -169,7 +200,8 @@ def test_native_language_answer_is_the_english_answer_translated(fast_settings, 
     model.script = script
     items = list(pipeline.stream("¿Dónde se reunieron Putin y Kim Jong Un?"))
     answer = items[-1]
-    assert "".join(items[:-1]) == "They met at the Vostochny Cosmodrome."  # the English draft streams
+    assert isinstance(items[0], Preview)
+    assert "".join(items[1:-1]) == "They met at the Vostochny Cosmodrome."  # the English draft streams
     assert answer.language == "es" and not answer.refused and answer.note == ""
     # The evidence's own words stay beside the translation: names suffer in short translated phrases.
     assert answer.text == "Traducción: They met at the Vostochny Cosmodrome («They met at the Vostochny Cosmodrome») [1]."

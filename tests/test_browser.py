@@ -64,7 +64,11 @@ def ask_in_browser(url: str, chromium: Path, screenshot: str, answer_timeout_s: 
             box.fill(QUESTION)
             box.press("Enter")
             expect(page.locator("#chat")).to_contain_text(QUESTION)
-            if see_streaming:  # words appear before the answer is complete
+            preview = ""
+            if see_streaming:  # the closest passage, then words, appear before the answer is complete
+                shown = page.locator("#chat .preview").first
+                shown.wait_for(timeout=answer_timeout_s * 1000)
+                preview = shown.inner_text()
                 page.wait_for_function(STREAMING, timeout=answer_timeout_s * 1000, polling=50)
             link = page.locator("#chat a.cite-link").first
             link.wait_for(timeout=answer_timeout_s * 1000)
@@ -88,7 +92,7 @@ def ask_in_browser(url: str, chromium: Path, screenshot: str, answer_timeout_s: 
             print(f"screenshot: {path}")
             marks = citation.locator(".passage-english mark.evidence")
             evidence = marks.first.inner_text() if marks.count() else ""
-            return {"answer": answer, "summary": summary, "english": english.inner_text(), "evidence": evidence, "outside": " ".join(outside)}
+            return {"answer": answer, "summary": summary, "english": english.inner_text(), "evidence": evidence, "preview": preview, "outside": " ".join(outside)}
         finally:
             browser.close()
 
@@ -152,6 +156,10 @@ def test_real_model_answer_with_citation_in_chromium(chromium, tmp_path, real_mo
 
     assert re.search(r"\[\d\]", seen["answer"])
     assert "Vostochny" in seen["answer"] or "Vostochny" in seen["english"]
+    # Before the model's answer: the closest passage's title and a sentence of an ingested article.
+    heading, sentence = seen["preview"].splitlines()[0], seen["preview"].splitlines()[-1]
+    assert heading.startswith("Closest passage:") and sentence
+    assert any(sentence in " ".join((articles / name).read_text(encoding="utf-8").split()) for name in ENGLISH_SEEDS)
     assert seen["evidence"] and seen["evidence"] in seen["english"]  # the quoted evidence is highlighted
     assert SOURCE_FILE.search(seen["summary"]), seen["summary"]
     assert seen["outside"] == ""

@@ -85,3 +85,16 @@ def test_an_answer_instead_of_a_question_falls_back_to_the_question_as_asked():
 
 def test_numbers_read_decimal_commas():
     assert numbers("6,01 трлн, 22:00 5 грудня") == {"6.01", "22", "00", "5"}
+
+
+def test_another_model_translates_again_instead_of_reusing_the_cache(tmp_path):
+    from rag.settings import Settings
+    from rag.wiring import build_translation
+
+    made = []
+    for model_file in ("first.gguf", "first.gguf", "second.gguf"):
+        settings = Settings.load(data_dir=tmp_path, llm_model_path=tmp_path / model_file)
+        model = ScriptedChat(lambda messages, name=model_file: f"Text from {name}.")
+        texts, _ = build_translation(settings, model).translate(["Мер відкрив бібліотеку."], "uk", "en")
+        made.append((texts[0], len(model.prompts)))
+    assert made == [("Text from first.gguf.", 1), ("Text from first.gguf.", 0), ("Text from second.gguf.", 1)]

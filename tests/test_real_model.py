@@ -72,3 +72,43 @@ def test_planted_instructions_do_not_change_the_rules(real_settings, real_pipeli
     assert "HACKED" not in answer.text
     assert "Rules:" not in answer.text
     assert not answer.refused and _contains(answer, "Vostochn", "Amur")
+
+
+def test_each_fixed_prompt_keeps_its_prefix_when_another_ran_between(real_model_path):
+    """Answering, translating and condensing have different fixed instructions; with saved
+    prefixes an answer after a translation evaluates only what follows its rules, and says the
+    same as without them."""
+    from rag.llm import LlamaCppChat, complete
+    from rag.prompting import ANSWER_SCHEMA, ANSWER_SYSTEM, NumberedSentence, answer_messages
+
+    shown = [NumberedSentence(1, 1, 0, "The mayor of Lindvik, Petra Olsen, opened the new library on Monday.")]
+    translate = [{"role": "system", "content": "Translate the user's text into English. Reply with the translation only."}, {"role": "user", "content": "Мер відкрив нову бібліотеку."}]
+    condense = [{"role": "system", "content": "Rewrite the question to stand alone."}, {"role": "user", "content": "And when?"}]
+    replies, evaluated = {}, {}
+    for saved in (0, 4):
+        model = LlamaCppChat(real_model_path, threads=2, context=2048, saved_prefixes=saved)
+        llama = model._model()
+        counts: list[int] = []
+        real_eval = llama.eval
+        llama.eval = lambda tokens: (counts.append(len(tokens)), real_eval(tokens))[1]
+        first = complete(model, answer_messages("Who opened the library?", shown), 40, schema=ANSWER_SCHEMA)
+        complete(model, translate, 30)
+        complete(model, condense, 30)
+        counts.clear()
+        second = complete(model, answer_messages("When did the library open?", shown), 40, schema=ANSWER_SCHEMA)
+        evaluated[saved], replies[saved] = counts[0], (first, second)
+        assert len(model.prefixes) == (3 if saved else 0)
+        system_tokens = model.tokens(ANSWER_SYSTEM)
+        del model, llama
+    assert replies[4] == replies[0]  # a restored state changes no reply
+    assert evaluated[4] < evaluated[0] - 0.9 * system_tokens  # the rules were not read again
+    assert "Petra Olsen" in replies[4][0]
+
+
+def test_saved_prefixes_are_bounded(real_model_path):
+    from rag.llm import LlamaCppChat, complete
+
+    model = LlamaCppChat(real_model_path, threads=2, context=1024, saved_prefixes=2)
+    for n in range(4):
+        complete(model, [{"role": "system", "content": f"Reply with the number {n}."}, {"role": "user", "content": "Go."}], 3)
+    assert len(model.prefixes) == 2

@@ -15,7 +15,7 @@ import httpx
 import pytest
 
 from rag.errors import EmptyStoreError, NewsRagError, QuestionError
-from rag.types import Answer, ArticleSummary, Citation
+from rag.types import Answer, ArticleSummary, Citation, Preview
 from tests.servers import free_port, running
 from ui import app as ui_app
 from ui.app import EMPTY_QUESTION, NO_ARTICLES, articles_panel, build_app, launch, parse_args, respond
@@ -36,7 +36,8 @@ class FakePipeline:
     ``fail`` is raised by the next call (``after`` words into the answer), then forgotten.
     """
 
-    def __init__(self, delay: float = 0.0) -> None:
+    def __init__(self, delay: float = 0.0, preview: Preview | None = None) -> None:
+        self.preview = preview
         self.calls: list[tuple[str, list[tuple[str, str]]]] = []
         self.fail: Exception | None = None
         self.after = 0
@@ -51,12 +52,14 @@ class FakePipeline:
             ArticleSummary("004_a4b43755038ca000.txt", "Кім Чен Ин планує зустрітися з Путіним", "2023-09-10", "uk", "llm", 5),
         ]
 
-    def stream(self, question: str, history: Sequence[tuple[str, str]] = ()) -> Iterator[str | Answer]:
+    def stream(self, question: str, history: Sequence[tuple[str, str]] = ()) -> Iterator[str | Preview | Answer]:
         self.calls.append((question, list(history)))
         with self._lock:
             self.running += 1
             self.most_running = max(self.most_running, self.running)
         try:
+            if self.preview is not None:
+                yield self.preview
             for i, word in enumerate(ANSWER_TEXT.split(" ")):
                 if self.fail is not None and i == self.after:
                     error, self.fail = self.fail, None
@@ -102,6 +105,18 @@ def test_answer_streams_then_shows_linked_citations():
     assert final.index("passage-english") < final.index("passage-original")
     assert "undated" in final  # citation 2 has no date
     assert outputs[-1][2] == [(QUESTION, ANSWER_TEXT)]
+
+
+def test_the_closest_passage_shows_before_the_first_word_and_stays_while_it_streams():
+    preview = Preview("004_a4b43755038ca000.txt", "Кім <i>Чен</i> Ин", "2023-09-13", "uk", "Putin and Kim met at the cosmodrome.", "Путін і Кім зустрілися на космодромі.")
+    outputs = ask(FakePipeline(preview=preview), QUESTION)
+    first = outputs[1][1][-1]["content"]
+    assert "Closest passage: Кім &lt;i&gt;Чен&lt;/i&gt; Ин (2023-09-13, Ukrainian)" in first
+    assert "Putin and Kim met at the cosmodrome." in first and "Путін і Кім зустрілися на космодромі." in first
+    assert first.endswith(" ▌") and "Putin and Kim met at the Vostochny" not in first  # no answer text yet
+    streaming = outputs[-2][1][-1]["content"]
+    assert "Closest passage" in streaming and "Kim travelled by armoured" in streaming
+    assert "Closest passage" not in last_message(outputs)  # the checked answer and its citations replace it
 
 
 def test_passages_are_escaped_and_keep_no_blank_lines():

@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING, Iterator, Protocol, Sequence
 
 from rag.errors import NewsRagError
 from rag.offline import enforce_offline
-from rag.types import Answer, ArticleSummary
+from rag.types import Answer, ArticleSummary, Preview
 from ui.render import CITATION_SCRIPT, CSS, render_answer, render_articles, render_streaming
 
 if TYPE_CHECKING:
@@ -52,7 +52,7 @@ Pair = tuple[str, str]
 class ChatPipeline(Protocol):
     """What the chat needs from rag.answering.Pipeline (tests pass a fake)."""
 
-    def stream(self, question: str, history: Sequence[tuple[str, str]] = ()) -> Iterator[str | Answer]: ...
+    def stream(self, question: str, history: Sequence[tuple[str, str]] = ()) -> Iterator[str | Preview | Answer]: ...
 
     def articles(self) -> list[ArticleSummary]: ...
 
@@ -86,8 +86,14 @@ def respond(pipeline: ChatPipeline, message: str | None, chat: list[Message] | N
     yield "", list(chat), list(pairs)
 
     text = ""
+    preview: Preview | None = None
     try:
         for item in pipeline.stream(question, list(pairs)):
+            if isinstance(item, Preview):
+                preview = item
+                chat[-1] = {"role": "assistant", "content": render_streaming(text, preview)}
+                yield "", list(chat), list(pairs)
+                continue
             if isinstance(item, Answer):
                 chat[-1] = {"role": "assistant", "content": render_answer(item, turn)}
                 pairs.append((question, item.text))
@@ -95,7 +101,7 @@ def respond(pipeline: ChatPipeline, message: str | None, chat: list[Message] | N
                 yield "", list(chat), list(pairs)
                 return
             text += item
-            chat[-1] = {"role": "assistant", "content": render_streaming(text)}
+            chat[-1] = {"role": "assistant", "content": render_streaming(text, preview)}
             yield "", list(chat), list(pairs)
         raise RuntimeError("the pipeline stopped without a final answer")
     except NewsRagError as error:

@@ -12,7 +12,7 @@ import re
 from html import escape
 
 from rag.languages import language_name
-from rag.types import Answer, ArticleSummary, Citation
+from rag.types import Answer, ArticleSummary, Citation, Preview
 
 FLAGGED_TITLE = "Addressed to an AI: kept out of answers"
 
@@ -47,6 +47,8 @@ a.cite-link { text-decoration: none; font-weight: 600; }
 .passage mark.evidence { background: #fff1a8; color: inherit; padding: 0 1px; }
 .passage .flagged { text-decoration: line-through dotted; color: var(--body-text-color-subdued); }
 .passage .flag-note, .articles .flag-note { color: #b45309; font-size: 0.85em; }
+.preview blockquote { margin: 4px 0 8px 0; padding: 2px 8px; border-left: 3px solid var(--border-color-primary); font-size: 0.92em; }
+.preview .preview-original { color: var(--body-text-color-subdued); margin-top: 2px; }
 .articles { width: 100%; border-collapse: collapse; font-size: 0.9em; }
 .articles th, .articles td { text-align: left; vertical-align: top; padding: 4px 6px; border-bottom: 1px solid var(--border-color-primary); }
 .articles td.num { text-align: right; }
@@ -141,9 +143,20 @@ def render_answer(answer: Answer, turn: str) -> str:
     return "".join(parts)
 
 
-def render_streaming(text: str) -> str:
-    """The growing answer while the model writes it: plain escaped text."""
-    return _text(text) + " ▌"
+def render_streaming(text: str, preview: Preview | None = None) -> str:
+    """The growing answer while the model writes it (plain escaped text), under the best passage
+    retrieval found, shown before the first token."""
+    found = ""
+    if preview is not None:
+        original = ""
+        if preview.original_sentence != preview.sentence:
+            original = f'<div class="preview-original" lang="{escape(preview.language)}">{_text(preview.original_sentence)}</div>'
+        found = (
+            f'<div class="preview"><div class="answer-meta">Closest passage: {_text(preview.title)} '
+            f'({_text(preview.date or "undated")}, {_text(language_name(preview.language))})</div>'
+            f"<blockquote>{_text(preview.sentence)}{original}</blockquote></div>"
+        )
+    return found + _text(text) + " ▌"
 
 
 def _article_row(a: ArticleSummary) -> str:

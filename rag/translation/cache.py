@@ -31,9 +31,12 @@ class CachedTranslation:
 
     @staticmethod
     def _key(translator: Translator, text: str, src: str, dst: str, kind: str = "text") -> str:
-        # The translator's name is part of the key: installing an Argos pair, or a better
-        # method of the local model, translates again instead of reusing the old text.
-        return hashlib.sha256(f"{translator.name}:{translator.revision}\0{kind}\0{src}\0{dst}\0{text}".encode()).hexdigest()
+        # The translator's name, revision and model are part of the key: installing an Argos
+        # pair, a better method, or another model file or server translates again instead of
+        # reusing the old text.
+        model = getattr(translator, "identity", "")
+        made_by = f"{translator.name}:{translator.revision}" + (f"@{model}" if model else "")
+        return hashlib.sha256(f"{made_by}\0{kind}\0{src}\0{dst}\0{text}".encode()).hexdigest()
 
     def _remember(self, key: str, text: str, translator: str) -> None:
         # Committed at once: an interrupted ingest keeps what it translated.

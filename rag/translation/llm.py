@@ -78,8 +78,9 @@ class LlmTranslator:
     name = "llm"
     revision = 6  # 1 translated whole paragraphs, 4 did not check months, 5 had a seed-derived example; cached translations of older revisions are not reused
 
-    def __init__(self, model: ChatModel, max_tokens: int, from_languages: Sequence[str] | None = None, into_languages: Sequence[str] = ()) -> None:
+    def __init__(self, model: ChatModel, max_tokens: int, from_languages: Sequence[str] | None = None, into_languages: Sequence[str] = (), identity: str = "") -> None:
         self.model = model
+        self.identity = identity  # the model file or server: part of the cache key
         self.max_tokens = max_tokens
         self.from_languages = None if from_languages is None else set(from_languages)  # None: any
         self.into_languages = set(into_languages)
