@@ -241,7 +241,7 @@ def _citation(number: int, hit: ScoredChunk, indexes: list[int]) -> Citation:
     evidence = []
     for index in sorted(indexes):
         span = c.sentences[index]
-        evidence.append(Evidence(c.text[span.start : span.end], span.start, span.end, c.original_text[span.original_start : span.original_end], span.original_start, span.original_end))
+        evidence.append(Evidence(c.text[span.start : span.end], span.start, span.end, c.original_text[span.original_start : span.original_end], span.original_start, span.original_end, span.confidence))
     return Citation(number, c.source, c.title, c.date, c.text, c.original_text, c.language, round(hit.score, 4), c.start, c.end, tuple(evidence), c.sentences)
 
 

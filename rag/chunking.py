@@ -21,6 +21,7 @@ class TranslatedSentence:
     end: int
     translator: str  # "identity" for English, "none" where no translator had the language
     flagged: bool = False  # addresses an AI (rag.screening)
+    confidence: float = 1.0  # of the translation (rag.translation.confidence); 1.0 where not translated
 
 
 def chunk_id(source: str, english: str, start: int, end: int) -> str:
@@ -74,7 +75,7 @@ def chunk_article(article: Article, pieces: list[TranslatedSentence], original: 
 
 
 # Raised when what a chunk stores changes, so that unchanged files are ingested again once.
-INDEX_LAYOUT = 3  # 2: sentence alignment, 3: sentences addressed to an AI flagged
+INDEX_LAYOUT = 4  # 2: sentence alignment, 3: sentences addressed to an AI flagged, 4: translation confidence
 
 
 def stored_hash(content_hash: str) -> str:
@@ -90,7 +91,7 @@ def _alignment(group: list[TranslatedSentence], original: str, original_text: st
         found = original_text.find(source, cursor) if source else -1
         o_start, o_end = (found, found + len(source)) if found >= 0 else (0, len(original_text))
         cursor = max(cursor, o_end if found >= 0 else cursor)
-        spans.append(SentenceSpan(position, position + len(piece.english), o_start, o_end, piece.flagged))
+        spans.append(SentenceSpan(position, position + len(piece.english), o_start, o_end, piece.flagged, piece.confidence))
         position += len(piece.english) + 1
     return tuple(spans)
 

@@ -34,7 +34,7 @@ def ingest_main(argv: Sequence[str] | None = None) -> int:
 
     def body() -> int:
         from rich.console import Console
-        from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+        from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn, TimeRemainingColumn
         from rich.table import Table
 
         from rag.wiring import build_ingestor
@@ -43,7 +43,7 @@ def ingest_main(argv: Sequence[str] | None = None) -> int:
         folder = args.folder or settings.seeds_dir
         ingestor = build_ingestor(settings)
         console = Console(stderr=True)
-        with Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(), console=console) as progress:
+        with Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(), TimeRemainingColumn(), console=console) as progress:
             task = progress.add_task("articles", total=None)
 
             def on_step(source: str, step: str, done: int, total: int) -> None:

@@ -22,6 +22,7 @@ from rag.loading import MAX_ARTICLE_BYTES, ParsedArticle, list_article_files, lo
 from rag.screening import flag_paragraph
 from rag.sentences import split_sentences
 from rag.translation.cache import CachedTranslation
+from rag.translation.confidence import confidences
 from rag.types import Article, ArticleSummary, Chunk, Paragraph
 from vectorstore.store import ChromaStore
 
@@ -121,23 +122,57 @@ class Ingestor:
         """The article's chunks, translated sentence by sentence so that each English sentence
         keeps its original one. A language no translator handles is stored untranslated: the
         multilingual retriever still finds it, and the model reads it as written."""
+        spans = [[(p.start + s, p.start + e) for s, e in split_sentences(p.text)] for p in article.paragraphs]
+        texts = [[original[s:e].strip() for s, e in paragraph] for paragraph in spans]
+        translated = self._translated(article, texts, on_step)
         pieces: list[TranslatedSentence] = []
-        total = len(article.paragraphs)
-        for done, paragraph in enumerate(article.paragraphs, start=1):
-            spans = [(paragraph.start + s, paragraph.start + e) for s, e in split_sentences(paragraph.text)]
-            texts = [original[s:e].strip() for s, e in spans]
-            if paragraph.language == TARGET_LANGUAGE:
-                english, translators = texts, ["identity"] * len(texts)
-            elif not self.translation.supports(paragraph.language, TARGET_LANGUAGE):
-                english, translators = texts, [UNTRANSLATED] * len(texts)
-            else:
-                english, translators = self.translation.translate(texts, paragraph.language, TARGET_LANGUAGE)
-            english = [" ".join(t.split()) or text for t, text in zip(english, texts)]
-            flags = flag_paragraph(texts, english)
-            for (start, end), translated, translator, flagged in zip(spans, english, translators, flags):
-                pieces.append(TranslatedSentence(translated, start, end, translator, flagged))
-            on_step(article.source, "translate", done, total)
+        for paragraph_spans, paragraph_texts, (english, translators) in zip(spans, texts, translated):
+            english = [" ".join(t.split()) or text for t, text in zip(english, paragraph_texts)]
+            flags = flag_paragraph(paragraph_texts, english)
+            scores = self._confidences(paragraph_texts, english, translators)
+            for (start, end), sentence, translator, flagged, score in zip(paragraph_spans, english, translators, flags, scores):
+                pieces.append(TranslatedSentence(sentence, start, end, translator, flagged, score))
         return chunk_article(article, pieces, original, self.chunk_chars, self.overlap)
+
+    def _translated(self, article: Article, texts: list[list[str]], on_step: StepCallback) -> list[tuple[list[str], list[str]]]:
+        """Each paragraph's sentences in English, with the translator of each. All the sentences
+        of one language go to the translator together, so it can translate them side by side."""
+        out: list[tuple[list[str], list[str]]] = [([], [])] * len(texts)
+        by_language: dict[str, list[int]] = {}
+        for i, paragraph in enumerate(article.paragraphs):
+            if paragraph.language == TARGET_LANGUAGE:
+                out[i] = (texts[i], ["identity"] * len(texts[i]))
+            elif not self.translation.supports(paragraph.language, TARGET_LANGUAGE):
+                out[i] = (texts[i], [UNTRANSLATED] * len(texts[i]))
+            else:
+                by_language.setdefault(paragraph.language, []).append(i)
+        total = sum(len(texts[i]) for indexes in by_language.values() for i in indexes)
+        finished = 0
+        for language, indexes in by_language.items():
+            flat = [t for i in indexes for t in texts[i]]
+
+            def progress(done: int, _: int, base: int = finished) -> None:
+                on_step(article.source, "translate", base + done, total)
+
+            english, translators = self.translation.translate(flat, language, TARGET_LANGUAGE, on_progress=progress)
+            cursor = 0
+            for i in indexes:
+                count = len(texts[i])
+                out[i] = (english[cursor : cursor + count], translators[cursor : cursor + count])
+                cursor += count
+            finished += len(flat)
+        on_step(article.source, "translate", total, total)
+        return out
+
+    def _confidences(self, texts: list[str], english: list[str], translators: list[str]) -> list[float]:
+        """How far each translation can be trusted, in the multilingual embedder (1.0 where the
+        text was not translated, or where that embedder is off)."""
+        translated = [i for i, t in enumerate(translators) if t not in ("identity", UNTRANSLATED)]
+        scores = [1.0] * len(texts)
+        if translated and self.original is not None:
+            for i, score in zip(translated, confidences([texts[i] for i in translated], [english[i] for i in translated], self.original.embedder)):
+                scores[i] = score
+        return scores
 
     def _unchanged(self, parsed: ParsedArticle) -> ArticleSummary:
         summary = self.store.summary_for(parsed.source)

@@ -6,7 +6,6 @@
 
 from __future__ import annotations
 
-import math
 from dataclasses import dataclass
 from typing import Any
 
@@ -16,6 +15,7 @@ from llama_index.core.schema import NodeWithScore, QueryBundle, TextNode
 
 from rag.indexing import OriginalIndex
 from rag.types import Chunk, Preview, ScoredChunk
+from rag.vectors import cosine
 from vectorstore.store import ChromaStore
 
 
@@ -32,11 +32,6 @@ def interleave(ranked_lists: list[list[ScoredChunk]], k: int) -> list[ScoredChun
             if len(merged) == k:
                 return list(merged.values())
     return list(merged.values())
-
-
-def _cosine(a: list[float], b: list[float]) -> float:
-    norm = math.sqrt(sum(x * x for x in a) * sum(y * y for y in b)) or 1.0
-    return sum(x * y for x, y in zip(a, b)) / norm
 
 
 @dataclass(frozen=True)
@@ -111,7 +106,7 @@ class HybridRetriever(BaseRetriever):
         embedder = self.original.embedder if self.original is not None else self.embedder
         texts = [original if self.original is not None else english for english, original in pairs]
         query = embedder.get_query_embedding(question)
-        scores = [_cosine(query, vector) for vector in embedder.get_text_embedding_batch(texts)]
+        scores = [cosine(query, vector) for vector in embedder.get_text_embedding_batch(texts)]
         english, original = pairs[max(range(len(pairs)), key=scores.__getitem__)]
         return Preview(chunk.source, chunk.title, chunk.date, chunk.language, " ".join(english.split()), " ".join(original.split()))
 

@@ -98,6 +98,8 @@ class Settings(BaseSettings):
         default=None,
         description="Source languages the local model may translate into English where no Argos pair is installed; None: every language py3langid detects. An article in a language left out is stored untranslated.",
     )
+    translation_batch: int = Field(default=8, description="Sentences sent to the translator together and cached as a group: a killed ingest resumes after the last group.")
+    llm_parallel_requests: int = Field(default=1, description="Concurrent requests to the model server when translating a group; raise it for a server with parallel slots (llama.cpp's server --parallel N, vLLM). llama-cpp-python's server cuts a running reply short when another arrives unless started with --interrupt_requests False.")
     translation_max_tokens: int = Field(default=300, description="Longest LLM translation of one sentence, in tokens.")
 
     @classmethod

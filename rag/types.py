@@ -37,6 +37,7 @@ class SentenceSpan:
     original_start: int
     original_end: int
     flagged: bool = False  # addresses an AI or gives it orders: never shown to the model (rag.screening)
+    confidence: float = 1.0  # of the English as a translation of the original (rag.translation.confidence); 1.0 where not translated
 
 
 @dataclass(frozen=True)
@@ -79,6 +80,7 @@ class Evidence:
     original_text: str
     original_start: int
     original_end: int
+    confidence: float = 1.0  # of the English as a translation of the original sentence
 
 
 @dataclass(frozen=True)

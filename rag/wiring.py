@@ -12,7 +12,7 @@ from llama_index.core.base.embeddings.base import BaseEmbedding
 from rag.answering import Pipeline
 from rag.embedding import E5Embedding, HashEmbedding, MiniLMEmbedding
 from rag.indexing import Ingestor, OriginalIndex
-from rag.llm import ChatModel, LlamaCppChat, OpenAIChat, ScriptedChat
+from rag.llm import ChatModel, LlamaCppChat, OpenAIChat, ScriptedChat, complete_many
 from rag.models import QWEN_1_5B, ensure_default_model
 from rag.offline import enforce_offline
 from rag.retrieval import HybridRetriever
@@ -48,7 +48,7 @@ def build_llm(settings: Settings) -> ChatModel:
     if settings.llm_backend == "openai":
         if not settings.llm_base_url:
             raise ConfigError("llm_backend is 'openai' but NEWSRAG_LLM_BASE_URL is not set; set it to the server's /v1 address, e.g. http://127.0.0.1:8080/v1.")
-        return OpenAIChat(settings.llm_base_url, settings.llm_model_name, settings.llm_api_key, schema_format=settings.llm_schema_format)
+        return OpenAIChat(settings.llm_base_url, settings.llm_model_name, settings.llm_api_key, schema_format=settings.llm_schema_format, parallel=settings.llm_parallel_requests)
     if settings.llm_backend == "scripted":
         return ScriptedChat()
     path = settings.llm_model_path or ensure_default_model(settings.models_dir)
@@ -73,16 +73,22 @@ class _LazyLlm:
         self._model: ChatModel | None = None
         self.name = "lazy"
 
-    def stream(self, messages, max_tokens, stop=(), schema=None):  # type: ignore[no-untyped-def]
+    def _get(self) -> ChatModel:
         if self._model is None:
             self._model = build_llm(self._settings)
-        return self._model.stream(messages, max_tokens=max_tokens, stop=stop, schema=schema)
+        return self._model
+
+    def stream(self, messages, max_tokens, stop=(), schema=None):  # type: ignore[no-untyped-def]
+        return self._get().stream(messages, max_tokens=max_tokens, stop=stop, schema=schema)
+
+    def complete_many(self, conversations, max_tokens):  # type: ignore[no-untyped-def]
+        return complete_many(self._get(), conversations, max_tokens)
 
 
 def build_translation(settings: Settings, llm: ChatModel) -> CachedTranslation:
     translators: list[Translator] = [IdentityTranslator(), ArgosTranslator(settings.argos_dir)]
     translators.append(LlmTranslator(llm, settings.translation_max_tokens, settings.llm_translation_languages, settings.native_answer_languages, model_identity(settings)))
-    return CachedTranslation(TranslatorChain(translators), settings.cache_dir / "translations.sqlite")
+    return CachedTranslation(TranslatorChain(translators), settings.cache_dir / "translations.sqlite", group=settings.translation_batch)
 
 
 def build_ingestor(settings: Settings, llm: ChatModel | None = None) -> Ingestor:

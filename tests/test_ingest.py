@@ -208,3 +208,60 @@ def test_a_file_of_100000_lines_is_ingested(fast_settings, tmp_path):
     (summary,) = ingestor.ingest_folder(folder)
     assert summary.status == "stored" and summary.language == "en" and summary.chunks > 5000  # more than Chroma takes in one batch
     assert ingestor.store.count() == summary.chunks
+
+
+def test_each_translated_sentence_stores_its_confidence(fast_settings, tmp_path):
+    from rag.translation.confidence import LOW_CONFIDENCE
+
+    folder = tmp_path / "uk"
+    folder.mkdir()
+    (folder / "library.txt").write_text(
+        "Нова бібліотека\n\nМер Ліндвіка Петра Ольсен відкрила нову бібліотеку в понеділок. У ній зберігається багато старих карт міста.\n",
+        encoding="utf-8",
+    )
+    replies = {
+        "Мер Ліндвіка": "Lindvik's mayor Petra Olsen opened the new library on Monday.",
+        "У ній": "The harbour of Kalvik was closed after a storm.",  # a translation of something else
+    }
+
+    def translate(messages):
+        text = messages[-1]["content"]
+        return next((reply for start, reply in replies.items() if start in text), "The new library")
+
+    settings = fast_settings.model_copy(update={"original_embedder": "e5"})
+    build_ingestor(settings, llm=ScriptedChat(translate)).ingest_folder(folder)
+    store = build_ingestor(settings).store
+    spans = {english: span for c in store.all_chunks() for span, (english, _) in zip(c.sentences, c.sentence_texts())}
+    faithful = spans["Lindvik's mayor Petra Olsen opened the new library on Monday."]
+    wrong = spans["The harbour of Kalvik was closed after a storm."]
+    assert faithful.confidence >= LOW_CONFIDENCE > wrong.confidence
+
+
+def test_a_killed_translation_resumes_after_its_last_finished_group(fast_settings, seeds_copy):
+    """Translation goes in groups of NEWSRAG_TRANSLATION_BATCH sentences, each cached at once, and
+    the progress counts sentences: a run killed in the middle keeps what it finished."""
+    article = seeds_copy / UKRAINIAN_SEED
+    folder = seeds_copy.parent / "one"
+    folder.mkdir()
+    shutil.copy(article, folder / UKRAINIAN_SEED)
+    settings = fast_settings.model_copy(update={"translation_batch": 4})
+    calls = {"n": 0}
+
+    def echo(messages):  # keeps every number, so each sentence takes one request
+        return messages[-1]["content"]
+
+    def dies_on_the_ninth(messages):
+        calls["n"] += 1
+        if calls["n"] == 9:
+            raise KeyboardInterrupt("killed")
+        return echo(messages)
+
+    steps: list[tuple[int, int]] = []
+    with pytest.raises(KeyboardInterrupt):
+        build_ingestor(settings, llm=ScriptedChat(dies_on_the_ninth)).ingest_folder(folder, on_step=lambda s, step, done, total: steps.append((done, total)) if step == "translate" else None)
+    total = steps[0][1]
+    assert steps == [(4, total), (8, total)]  # two groups of four sentences finished, then the kill
+    resumed = ScriptedChat(echo)
+    (summary,) = build_ingestor(settings, llm=resumed).ingest_folder(folder)
+    asked = {prompt[-1]["content"].split("\n(The translation")[0] for prompt in resumed.prompts}
+    assert summary.status == "stored" and len(asked) == total - 8  # only the rest was asked for

@@ -18,7 +18,7 @@ pytestmark = pytest.mark.slow
 @pytest.fixture(scope="module")
 def model_server():
     port = free_port()
-    command = [sys.executable, "-m", "llama_cpp.server", "--model", str(smollm2_path()), "--host", "127.0.0.1", "--port", str(port), "--n_ctx", "2048", "--n_threads", "2"]
+    command = [sys.executable, "-m", "llama_cpp.server", "--model", str(smollm2_path()), "--host", "127.0.0.1", "--port", str(port), "--n_ctx", "2048", "--n_threads", "2", "--interrupt_requests", "False"]
     with running(command, port, timeout=120):
         yield f"http://127.0.0.1:{port}/v1"
 
@@ -50,3 +50,15 @@ def test_pipeline_answers_through_server(fast_settings, seeds_copy, model_server
     assert isinstance(answer, Answer)
     assert all(1 <= c.number <= settings.top_k for c in answer.citations)
     assert answer.refused or all(e.text in c.text for c in answer.citations for e in c.evidence)
+
+
+def test_many_conversations_through_the_server_keep_their_order(model_server):
+    """Concurrent requests (NEWSRAG_LLM_PARALLEL_REQUESTS). llama-cpp-python's server cuts a
+    running reply short when another request arrives unless started with --interrupt_requests
+    False (found here: three of four replies came back empty), hence the default of 1."""
+    from rag.llm import complete, complete_many
+
+    model = OpenAIChat(model_server, "local", "not-needed", parallel=4)
+    conversations = [[{"role": "user", "content": f"Repeat the number {n}."}] for n in (3, 17, 250, 4096)]
+    one_by_one = [complete(model, c, max_tokens=12).strip() for c in conversations]
+    assert complete_many(model, conversations, max_tokens=12) == one_by_one

@@ -379,3 +379,21 @@ def test_articles_panel_counts_sentences_addressed_to_an_ai():
     html = articles_panel(Flagged())
     assert "2 sentences addressed to an AI are kept out of answers." in html
     assert "2 addressed to an AI" in html
+
+
+def test_a_doubtful_translation_is_marked_and_its_original_comes_first():
+    from rag.types import Evidence, SentenceSpan
+    from ui.render import render_citation
+
+    english, original = "Putin wants shells. Kim wants power plants.", "Путін хоче снаряди. Кім хоче підводні човни."
+    spans = (SentenceSpan(0, 19, 0, 19, confidence=0.93), SentenceSpan(20, 43, 20, 44, confidence=0.81))
+    doubtful = Evidence(english[20:43], 20, 43, original[20:44], 20, 44, confidence=0.81)
+    trusted = Evidence(english[:19], 0, 19, original[:19], 0, 19, confidence=0.93)
+    cite = Citation(1, "004.txt", "Кім", None, english, original, "uk", 0.8, evidence=(doubtful,), sentences=spans)
+    html = render_citation(cite, "1")
+    assert html.index("passage-original") < html.index("passage-english")  # the original first
+    assert "doubtful (confidence 0.81)" in html
+    assert '<mark class="evidence doubtful"' in html and "Kim wants power plants." in html
+    plain = render_citation(Citation(1, "004.txt", "Кім", None, english, original, "uk", 0.8, evidence=(trusted,), sentences=spans), "1")
+    assert plain.index("passage-english") < plain.index("passage-original") and "doubtful (confidence" not in plain
+    assert '<span class="doubtful"' in plain  # the other sentence's doubt is still marked

@@ -12,9 +12,11 @@ import re
 from html import escape
 
 from rag.languages import language_name
+from rag.translation.confidence import LOW_CONFIDENCE
 from rag.types import Answer, ArticleSummary, Citation, Preview
 
 FLAGGED_TITLE = "Addressed to an AI: kept out of answers"
+DOUBTFUL_TITLE = "Machine translation of low confidence: read the original"
 
 # The same marker shapes the citation checker writes: [1] or [1, 2].
 _MARKERS = re.compile(r"\[(\d+(?:\s*,\s*\d+)*)\]")
@@ -46,6 +48,8 @@ CSS = """
 a.cite-link { text-decoration: none; font-weight: 600; }
 .passage mark.evidence { background: #fff1a8; color: inherit; padding: 0 1px; }
 .passage .flagged { text-decoration: line-through dotted; color: var(--body-text-color-subdued); }
+.passage .doubtful { text-decoration: underline dotted #b45309; }
+.doubt-note { color: #b45309; font-size: 0.85em; }
 .passage .flag-note, .articles .flag-note { color: #b45309; font-size: 0.85em; }
 .preview blockquote { margin: 4px 0 8px 0; padding: 2px 8px; border-left: 3px solid var(--border-color-primary); font-size: 0.92em; }
 .preview .preview-original { color: var(--body-text-color-subdued); margin-top: 2px; }
@@ -85,17 +89,27 @@ def link_citations(text: str, turn: str, numbers: set[int]) -> str:
     return "".join(out)
 
 
-def _marked(text: str, evidence: list[tuple[int, int]], flagged: list[tuple[int, int]]) -> str:
-    """``text`` escaped, its evidence spans in <mark> and its flagged spans struck through."""
-    spans = sorted([(s, e, "evidence") for s, e in evidence] + [(s, e, "flagged") for s, e in flagged if (s, e) not in evidence])
+def _marked(text: str, evidence: list[tuple[int, int]], flagged: list[tuple[int, int]], doubtful: list[tuple[int, int]] = ()) -> str:  # type: ignore[assignment]
+    """``text`` escaped: its evidence spans in <mark>, flagged spans struck through, doubtful
+    translations underlined."""
+    kinds: dict[tuple[int, int], list[str]] = {}
+    for span in evidence:
+        kinds.setdefault(span, []).append("evidence")
+    for span in flagged:
+        if span not in evidence:
+            kinds.setdefault(span, []).append("flagged")
+    for span in doubtful:
+        kinds.setdefault(span, []).append("doubtful")
     out: list[str] = []
     last = 0
-    for start, end, kind in spans:
+    for (start, end), classes in sorted(kinds.items()):
         if start < last or end > len(text) or start >= end:
             continue  # overlapping or stale offsets: show the text plainly
         out.append(_text(text[last:start]))
         inner = _text(text[start:end])
-        out.append(f'<mark class="evidence">{inner}</mark>' if kind == "evidence" else f'<span class="flagged" title="{FLAGGED_TITLE}">{inner}</span>')
+        title = FLAGGED_TITLE if "flagged" in classes else DOUBTFUL_TITLE if "doubtful" in classes else ""
+        tag = "mark" if "evidence" in classes else "span"
+        out.append(f'<{tag} class="{" ".join(classes)}"' + (f' title="{title}"' if title else "") + f">{inner}</{tag}>")
         last = end
     out.append(_text(text[last:]))
     return "".join(out)
@@ -105,7 +119,8 @@ def render_citation(citation: Citation, turn: str) -> str:
     key = cite_key(turn, citation.number)
     language = language_name(citation.language)
     date = _text(citation.date) if citation.date else "undated"
-    english = _marked(citation.text, [(e.start, e.end) for e in citation.evidence], [(s.start, s.end) for s in citation.sentences if s.flagged])
+    doubtful = [s for s in citation.sentences if s.confidence < LOW_CONFIDENCE]
+    english = _marked(citation.text, [(e.start, e.end) for e in citation.evidence], [(s.start, s.end) for s in citation.sentences if s.flagged], [(s.start, s.end) for s in doubtful])
     original = _marked(
         citation.original_text,
         [(e.original_start, e.original_end) for e in citation.evidence],
@@ -113,15 +128,18 @@ def render_citation(citation: Citation, turn: str) -> str:
     )
     flagged = sum(s.flagged for s in citation.sentences)
     note = f'<p class="flag-note">{flagged} sentence{"s" if flagged != 1 else ""} of this passage addressed to an AI: kept out of answers.</p>' if flagged else ""
+    # Where the quoted sentence's translation is doubtful, the original comes first.
+    quoted_doubtful = [e.confidence for e in citation.evidence if e.confidence < LOW_CONFIDENCE]
+    if quoted_doubtful:
+        note += f'<p class="doubt-note">The machine translation of the quoted sentence is doubtful (confidence {min(quoted_doubtful):.2f}): the original comes first.</p>'
+    english_box = f'<div class="passage passage-english"><h4>English (machine translation)</h4><p lang="en">{english}</p></div>' if citation.language != "en" else f'<div class="passage passage-english"><h4>English</h4><p lang="en">{english}</p></div>'
+    original_box = f'<div class="passage passage-original"><h4>Original ({_text(language)})</h4><p lang="{escape(citation.language)}">{original}</p></div>'
+    boxes = original_box + english_box if quoted_doubtful else english_box + original_box
     return (
         f'<details class="citation" id="cite-{key}">'
         f"<summary>[{citation.number}] {_text(citation.title)} "
         f'<span class="meta">· {date} · {_text(language)} · {_text(citation.source)}</span></summary>'
-        '<div class="passages">'
-        f'<div class="passage passage-english"><h4>English</h4><p lang="en">{english}</p></div>'
-        f'<div class="passage passage-original"><h4>Original ({_text(language)})</h4>'
-        f'<p lang="{escape(citation.language)}">{original}</p></div>'
-        f"</div>{note}</details>"
+        f'<div class="passages">{boxes}</div>{note}</details>'
     )
 
 

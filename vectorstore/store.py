@@ -138,7 +138,7 @@ def _summaries(chunks: list[Chunk]) -> list[ArticleSummary]:
 def _metadata(chunk: Chunk) -> dict[str, Any]:
     # Chroma metadata values cannot be None, nor lists of lists: the alignment is JSON.
     meta = {f: ("" if getattr(chunk, f) is None else getattr(chunk, f)) for f in _META_FIELDS}
-    meta["sentences"] = json.dumps([[s.start, s.end, s.original_start, s.original_end, s.flagged] for s in chunk.sentences])
+    meta["sentences"] = json.dumps([[s.start, s.end, s.original_start, s.original_end, s.flagged, s.confidence] for s in chunk.sentences])
     return meta
 
 

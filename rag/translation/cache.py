@@ -5,9 +5,16 @@ from __future__ import annotations
 import hashlib
 import sqlite3
 from pathlib import Path
-from typing import Sequence
+from typing import Callable, Sequence
 
 from rag.translation.base import Translator, TranslatorChain
+
+
+Progress = Callable[[int, int], None]
+
+
+def _no_progress(done: int, total: int) -> None:
+    pass
 
 
 class CachedTranslation:
@@ -17,9 +24,10 @@ class CachedTranslation:
         texts, translators = cached.translate(["Привіт"], "uk", "en")
     """
 
-    def __init__(self, chain: TranslatorChain, path: Path) -> None:
+    def __init__(self, chain: TranslatorChain, path: Path, group: int = 8) -> None:
         self.chain = chain
         self.path = path
+        self.group = max(1, group)
         self._db: sqlite3.Connection | None = None
 
     def _conn(self) -> sqlite3.Connection:
@@ -66,17 +74,22 @@ class CachedTranslation:
         row = self._conn().execute("SELECT text, translator FROM translations WHERE key = ?", (key,)).fetchone()
         return (row[0], row[1]) if row else None
 
-    def translate(self, texts: Sequence[str], src: str, dst: str) -> tuple[list[str], list[str]]:
-        """Translations and, for each, the name of the translator that made it."""
+    def translate(self, texts: Sequence[str], src: str, dst: str, on_progress: Progress = _no_progress) -> tuple[list[str], list[str]]:
+        """Translations and, for each, the name of the translator that made it. Texts not cached
+        go to the translator ``group`` at a time (side by side where it can), and each group is
+        remembered at once: a killed run resumes after its last finished group.
+        ``on_progress(done, total)`` follows the texts translated."""
         if src == dst:
             return list(texts), ["identity"] * len(texts)
         translator = self.chain.pick(src, dst)
         keys = [self._key(translator, t, src, dst) for t in texts]
         results = [self._lookup(k) for k in keys]
-        for i, text in enumerate(texts):
-            if results[i] is None:
-                (translated,) = translator.translate([text], src, dst)  # one at a time, remembered at once
+        missing = [i for i, r in enumerate(results) if r is None]
+        for start in range(0, len(missing), self.group):
+            part = missing[start : start + self.group]
+            for i, translated in zip(part, translator.translate([texts[i] for i in part], src, dst)):
                 results[i] = (translated, translator.name)
                 self._remember(keys[i], translated, translator.name)
+            on_progress(start + len(part), len(missing))
         done = [r for r in results if r is not None]
         return [r[0] for r in done], [r[1] for r in done]

@@ -17,7 +17,7 @@ from typing import Sequence
 from rag.citations import numbers
 from rag.dates import has_months, month_name, months
 from rag.languages import language_name
-from rag.llm import ChatModel, Message, complete
+from rag.llm import ChatModel, Message, complete, complete_many
 from rag.sentences import sentences
 
 # One worked example (Ukrainian into English), invented: spelled names, abbreviations, numbers, currency.
@@ -90,16 +90,19 @@ class LlmTranslator:
         return src != dst and (into_english or (src == "en" and dst in self.into_languages))
 
     def translate(self, texts: Sequence[str], src: str, dst: str) -> list[str]:
-        return [self._text(text, src, dst) for text in texts]
+        """Each text translated sentence by sentence; all the sentences side by side
+        (``complete_many``), each retried as ``_sentences`` says."""
+        split = [sentences(text) if text.strip() else [] for text in texts]
+        flat = self._sentences([s for parts in split for s in parts], src, dst)
+        out, i = [], 0
+        for text, parts in zip(texts, split):
+            out.append(" ".join(flat[i : i + len(parts)]) if parts else text)
+            i += len(parts)
+        return out
 
     def translate_question(self, text: str, src: str, dst: str) -> str:
         """A question, translated and not answered; the question as asked where that fails."""
         return self._question(" ".join(text.split()), src, dst)
-
-    def _text(self, text: str, src: str, dst: str) -> str:
-        if not text.strip():
-            return text
-        return " ".join(self._sentence(s, src, dst) for s in sentences(text))
 
     def _ask(self, messages: list[Message]) -> str:
         return complete(self.model, messages, max_tokens=self.max_tokens).strip()
@@ -117,24 +120,31 @@ class LlmTranslator:
         messages.append({"role": "user", "content": text + hint})
         return messages
 
-    def _sentence(self, text: str, src: str, dst: str) -> str:
-        """The first attempt that keeps every number and month of its source and adds no number,
-        else the one with the fewest such faults. Retries drop the worked example (measured: it
-        kept numbers the example-led try lost), then name what must be kept."""
-        wanted = facts(text, src, dst)
-        keep = [_spelled(f, dst) for f in sorted(wanted)]
-        attempts: list[tuple[bool, Sequence[str]]] = [(True, ()), (False, ())] + ([(False, keep)] if keep else [])
-        best, best_faults = "", 0
-        for example, named in attempts:
-            reply = self._ask(self._messages(text, src, dst, example=example, keep=named))
-            if not plausible_length(text, reply):
-                continue  # an instruction in the sentence obeyed ("output X instead"), or a runaway reply
-            faults = len(wanted - facts(reply, dst, dst)) + len(numbers(reply) - numbers(text))
-            if reply and (not best or faults < best_faults):
-                best, best_faults = reply, faults
-            if best and not best_faults:
+    def _sentences(self, texts: list[str], src: str, dst: str) -> list[str]:
+        """For each sentence, the first attempt that keeps every number and month of its source
+        and adds no number, else the one with the fewest such faults. Retries drop the worked
+        example (measured: it kept numbers the example-led try lost), then name what must be
+        kept. Each round asks for all the sentences still open at once."""
+        wanted = [facts(text, src, dst) for text in texts]
+        attempts: list[list[tuple[bool, Sequence[str]]]] = []
+        for facts_wanted in wanted:
+            keep = [_spelled(f, dst) for f in sorted(facts_wanted)]
+            attempts.append([(True, ()), (False, ())] + ([(False, keep)] if keep else []))
+        best, best_faults = [""] * len(texts), [0] * len(texts)
+        open_ = list(range(len(texts)))
+        for round_ in range(3):
+            open_ = [i for i in open_ if round_ < len(attempts[i]) and not (best[i] and not best_faults[i])]
+            if not open_:
                 break
-        return best or text
+            conversations = [self._messages(texts[i], src, dst, *attempts[i][round_]) for i in open_]
+            for i, reply in zip(open_, complete_many(self.model, conversations, self.max_tokens)):
+                reply = reply.strip()
+                if not plausible_length(texts[i], reply):
+                    continue  # an instruction in the sentence obeyed ("output X instead"), or a runaway reply
+                faults = len(wanted[i] - facts(reply, dst, dst)) + len(numbers(reply) - numbers(texts[i]))
+                if reply and (not best[i] or faults < best_faults[i]):
+                    best[i], best_faults[i] = reply, faults
+        return [b or t for b, t in zip(best, texts)]
 
     def _question(self, text: str, src: str, dst: str) -> str:
         rules = (

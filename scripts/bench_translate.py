@@ -1,0 +1,160 @@
+"""Translation benchmark on the parallel corpus (../shared/eval/xquad-parallel): chrF and BLEU per
+language against the professional English originals, sentences per second, how well the
+translation confidence (rag.translation.confidence) finds the worst translations, peak memory.
+
+    .venv/bin/python scripts/bench_translate.py [--corpus ../shared/eval/xquad-parallel] [--per-language 3]
+
+Every sentence is translated afresh (a new translation cache), one at a time, as ingestion does.
+Paragraph scores join a paragraph's sentence translations. Sentence scores need the reference
+paragraph to split into as many sentences as the source; other paragraphs count only in the
+paragraph scores. The worst 10 % of sentences by sentence chrF count as bad translations; the
+confidence flags its lowest 10 % (a fixed rate, not a threshold chosen on this corpus).
+"""
+
+from __future__ import annotations
+
+import argparse
+import resource
+import statistics
+import tempfile
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import sacrebleu
+import yaml
+
+from rag.embedding import E5Embedding
+from rag.models import ensure_default_model
+from rag.sentences import sentences
+from rag.settings import Settings
+from rag.translation.confidence import LOW_CONFIDENCE, confidences
+from rag.wiring import build_llm, build_translation
+
+FLAG_RATE = 0.10
+
+
+@dataclass
+class Scored:
+    language: str
+    source: str
+    translation: str
+    reference: str | None  # the aligned reference sentence, where the paragraph aligns
+    confidence: float = 0.0
+    chrf: float = 0.0
+
+
+def _ranks(values: list[float]) -> list[float]:
+    order = sorted(range(len(values)), key=values.__getitem__)
+    ranks = [0.0] * len(values)
+    for rank, i in enumerate(order):
+        ranks[i] = float(rank)
+    return ranks
+
+
+def spearman(a: list[float], b: list[float]) -> float:
+    ra, rb = _ranks(a), _ranks(b)
+    ma, mb = statistics.fmean(ra), statistics.fmean(rb)
+    cov = sum((x - ma) * (y - mb) for x, y in zip(ra, rb))
+    var = (sum((x - ma) ** 2 for x in ra) * sum((y - mb) ** 2 for y in rb)) ** 0.5
+    return cov / var if var else 0.0
+
+
+def score_seed(path: Path, translation: Any, embedder: E5Embedding) -> tuple[str, int, float, float, float]:
+    """Our English references for a seed article's sentences: (article, sentences, chrF, BLEU,
+    rank correlation of the confidence with sentence chrF)."""
+    data = yaml.safe_load(path.read_text(encoding="utf-8"))
+    sources = [row[data["language"]] for row in data["sentences"]]
+    references = [row["en"] for row in data["sentences"]]
+    translated, _ = translation.translate(sources, data["language"], "en")
+    chrf = sacrebleu.corpus_chrf([" ".join(translated)], [[" ".join(references)]]).score
+    bleu = sacrebleu.corpus_bleu([" ".join(translated)], [[" ".join(references)]]).score
+    per_sentence = [sacrebleu.sentence_chrf(t, [r]).score for t, r in zip(translated, references)]
+    return data["source"], len(sources), chrf, bleu, spearman(confidences(sources, translated, embedder), per_sentence)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--corpus", type=Path, default=Path("../shared/eval/xquad-parallel"))
+    parser.add_argument("--per-language", type=int, default=3, help="paragraphs per language")
+    parser.add_argument("--languages", default="", help="comma-separated; default: every language of the corpus")
+    parser.add_argument("--data-dir", type=Path, default=None, help="reuse this folder's translation cache (then the speed figures mean nothing)")
+    parser.add_argument("--seed-references", type=Path, default=Path("tests/translation/seed_004.yaml"), help="our own references for a seed article ('' to skip)")
+    args = parser.parse_args()
+
+    model_path = ensure_default_model(Settings.load().models_dir)
+    data = args.data_dir or Path(tempfile.mkdtemp(prefix="newsrag-bench-translate-"))
+    settings = Settings.load(data_dir=data, llm_model_path=model_path)
+    llm = build_llm(settings)
+    translation = build_translation(settings, llm)
+    embedder = E5Embedding(threads=settings.llm_threads)
+
+    files = sorted((args.corpus / "articles").glob("*.txt"))
+    wanted = set(args.languages.split(",")) if args.languages else {f.name.split("_")[0] for f in files}
+    by_language: dict[str, list[Path]] = {}
+    for f in files:
+        language = f.name.split("_")[0]
+        if language in wanted and len(by_language.setdefault(language, [])) < args.per_language:
+            by_language[language].append(f)
+
+    translation.translate(["Привіт."], "uk", "en")  # loads the model; not counted
+    scored: list[Scored] = []
+    seconds = 0.0
+    print("| language | paragraphs | sentences | chrF | BLEU | s/sentence | aligned sentences | confidence, median |")
+    print("| --- | --- | --- | --- | --- | --- | --- | --- |")
+    for language, paths in sorted(by_language.items()):
+        hypotheses, references, count, started = [], [], 0, time.perf_counter()
+        of_language: list[Scored] = []
+        for path in paths:
+            source = sentences(path.read_text(encoding="utf-8"))
+            reference_text = (args.corpus / "reference" / f"{path.stem}.en.txt").read_text(encoding="utf-8")
+            translated, _ = translation.translate(source, language, "en")
+            hypotheses.append(" ".join(t.strip() for t in translated))
+            references.append(" ".join(reference_text.split()))
+            aligned = sentences(reference_text)
+            pairs = zip(source, translated, aligned if len(aligned) == len(source) else [None] * len(source))
+            of_language += [Scored(language, s, t, r) for s, t, r in pairs]
+            count += len(source)
+        elapsed = time.perf_counter() - started
+        seconds += elapsed
+        for item, score in zip(of_language, confidences([s.source for s in of_language], [s.translation for s in of_language], embedder)):
+            item.confidence = score
+            if item.reference is not None:
+                item.chrf = sacrebleu.sentence_chrf(item.translation, [item.reference]).score
+        scored += of_language
+        chrf = sacrebleu.corpus_chrf(hypotheses, [references]).score
+        bleu = sacrebleu.corpus_bleu(hypotheses, [references]).score
+        aligned_count = sum(s.reference is not None for s in of_language)
+        median = statistics.median(s.confidence for s in of_language)
+        print(f"| {language} | {len(paths)} | {count} | {chrf:.1f} | {bleu:.1f} | {elapsed / count:.2f} | {aligned_count} | {median:.3f} |", flush=True)
+
+    if str(args.seed_references):
+        scored_seed = score_seed(args.seed_references, translation, embedder)
+        print(f"\nseed {scored_seed[0]}: {scored_seed[1]} sentences, chrF {scored_seed[2]:.1f}, BLEU {scored_seed[3]:.1f}; "
+              f"Spearman(confidence, sentence chrF) {scored_seed[4]:.2f}")
+
+    total = len(scored)
+    print(f"\nsequential: {total} sentences in {seconds:.0f} s, {total / seconds:.2f} sentences/s (in-process batching was measured no faster on 2 cores: README)")
+    aligned = [s for s in scored if s.reference is not None]
+    if len(aligned) >= 10:
+        k = max(1, round(FLAG_RATE * len(aligned)))
+        bad = {id(s) for s in sorted(aligned, key=lambda s: s.chrf)[:k]}
+        flagged = {id(s) for s in sorted(aligned, key=lambda s: s.confidence)[:k]}
+        hits = len(bad & flagged)
+        false_alarms = len(flagged - bad)
+        print(
+            f"confidence on {len(aligned)} aligned sentences: flagging its lowest {k} ({FLAG_RATE:.0%}) finds {hits} of the {k} worst by sentence chrF "
+            f"(hit rate {hits / k:.2f}; chance {FLAG_RATE:.2f}), false alarms {false_alarms} of {len(aligned) - k} others ({false_alarms / (len(aligned) - k):.2f}); "
+            f"Spearman(confidence, chrF) {spearman([s.confidence for s in aligned], [s.chrf for s in aligned]):.2f}"
+        )
+        marked = {id(s) for s in aligned if s.confidence < LOW_CONFIDENCE}
+        print(
+            f"at the product's threshold (confidence < {LOW_CONFIDENCE}, chosen on seed 004): {len(marked)} of {len(aligned)} marked doubtful, "
+            f"{len(bad & marked)} of the {k} worst found, false alarms {len(marked - bad)} of {len(aligned) - k} others ({len(marked - bad) / (len(aligned) - k):.2f})"
+        )
+    print(f"peak memory (max RSS): {resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024:.0f} MiB")
+
+
+if __name__ == "__main__":
+    main()
