@@ -102,6 +102,7 @@ class Pipeline:
     min_relevance: float
     check_numbers: bool = False  # refuse an answer stating a number its evidence does not (measured: off)
     translate_questions: bool = True  # False: the model reads a question as asked (measured: see README)
+    original_under: float = 0.0  # show the original of a translation less confident than this (measured: see README)
     last_prompt: list[dict[str, str]] = field(default_factory=list)
 
     def articles(self) -> list[ArticleSummary]:
@@ -149,7 +150,7 @@ class Pipeline:
             retrieval = self.retrieve(question, english_question, language)
             timings["retrieval_s"] = time.perf_counter() - t2
         hits = retrieval.hits
-        shown = numbered_sentences(hits)
+        shown = numbered_sentences(hits, self.original_under)
         # The relevance floor is a cosine of the English embedder: it says nothing of a question
         # it reads untranslated.
         gated = language == "en" or english_question != question

@@ -28,6 +28,7 @@ from vectorstore.store import ChromaStore
 
 TARGET_LANGUAGE = "en"
 UNTRANSLATED = "none"  # the translator name of a sentence stored as written
+PENDING = "pending"  # ... stored as written until its translation is done
 
 # on_step(source, step, done, total): step is "read", "translate", "embed" or "store".
 StepCallback = Callable[[str, str, int, int], None]
@@ -62,6 +63,7 @@ class Ingestor:
     overlap: int = 0
     original: OriginalIndex | None = None
     max_article_bytes: int = MAX_ARTICLE_BYTES
+    searchable_first: bool = True  # store an article as written before translating it
 
     def _stores(self) -> list[ChromaStore]:
         return [self.store] + ([self.original.store] if self.original else [])
@@ -95,20 +97,14 @@ class Ingestor:
                 return self._unchanged(parsed)
             article = identify(parsed)
             on_step(article.source, "read", 1, 1)
+            if self.searchable_first and (stored is None or stored.endswith(PENDING)) and self._needs_translation(article):
+                # A new article is stored as written first: searchable in its own language (the
+                # multilingual retriever) while the translation runs, and marked so that a killed
+                # ingest takes it up again (the translation cache keeps the finished sentences).
+                # A changed one keeps its previous translation until the new one is done.
+                self._store(article.source, self._provisional_chunks(article, parsed.original), on_step)
             chunks = self.chunks_for(article, parsed.original, on_step)
-            on_step(article.source, "embed", 0, len(chunks))
-            vectors = self.embedder.get_text_embedding_batch([c.text for c in chunks])
-            originals = self.original.embedder.get_text_embedding_batch([c.original_text for c in chunks]) if self.original else []
-            on_step(article.source, "embed", len(chunks), len(chunks))
-            # New chunks first, stale ones after: an interruption never leaves the article missing.
-            old_ids = set(self.store.ids_for_source(article.source))
-            self.store.add(chunks, vectors)
-            if self.original:
-                self.original.store.add(chunks, originals)
-            stale = sorted(old_ids - {c.id for c in chunks})
-            for store in self._stores():
-                store.delete(stale)
-            on_step(article.source, "store", 1, 1)
+            self._store(article.source, chunks, on_step)
         except NewsRagError as error:
             message = str(error) if isinstance(error, ArticleError) else f"{path.name}: {error}"
             return ArticleSummary(path.name, "", None, "", "", 0, status="failed", message=message)
@@ -118,12 +114,39 @@ class Ingestor:
         flagged = sum(s.flagged for c in chunks for s in c.sentences)
         return ArticleSummary(article.source, article.title, article.date, article.language, translators, len(chunks), status=status, message=message, flagged=flagged)
 
+    def _store(self, source: str, chunks: list[Chunk], on_step: StepCallback) -> None:
+        on_step(source, "embed", 0, len(chunks))
+        vectors = self.embedder.get_text_embedding_batch([c.text for c in chunks])
+        originals = self.original.embedder.get_text_embedding_batch([c.original_text for c in chunks]) if self.original else []
+        on_step(source, "embed", len(chunks), len(chunks))
+        # New chunks first, stale ones after: an interruption never leaves the article missing.
+        old_ids = set(self.store.ids_for_source(source))
+        self.store.add(chunks, vectors)
+        if self.original:
+            self.original.store.add(chunks, originals)
+        stale = sorted(old_ids - {c.id for c in chunks})
+        for store in self._stores():
+            store.delete(stale)
+        on_step(source, "store", 1, 1)
+
+    def _needs_translation(self, article: Article) -> bool:
+        return any(p.language != TARGET_LANGUAGE and self.translation.supports(p.language, TARGET_LANGUAGE) for p in article.paragraphs)
+
+    def _provisional_chunks(self, article: Article, original: str) -> list[Chunk]:
+        """The article as written, before its translation: translator PENDING, and an article
+        hash that never matches a finished one."""
+        pieces: list[TranslatedSentence] = []
+        for paragraph_spans, texts in zip(*_sentences(article, original)):
+            for (start, end), text, flagged in zip(paragraph_spans, texts, flag_paragraph(texts, texts)):
+                pieces.append(TranslatedSentence(" ".join(text.split()), start, end, PENDING, flagged))
+        chunks = chunk_article(article, pieces, original, self.chunk_chars, self.overlap)
+        return [replace(c, article_hash=f"{c.article_hash}:{PENDING}") for c in chunks]
+
     def chunks_for(self, article: Article, original: str, on_step: StepCallback = _no_progress) -> list[Chunk]:
         """The article's chunks, translated sentence by sentence so that each English sentence
         keeps its original one. A language no translator handles is stored untranslated: the
         multilingual retriever still finds it, and the model reads it as written."""
-        spans = [[(p.start + s, p.start + e) for s, e in split_sentences(p.text)] for p in article.paragraphs]
-        texts = [[original[s:e].strip() for s, e in paragraph] for paragraph in spans]
+        spans, texts = _sentences(article, original)
         translated = self._translated(article, texts, on_step)
         pieces: list[TranslatedSentence] = []
         for paragraph_spans, paragraph_texts, (english, translators) in zip(spans, texts, translated):
@@ -177,6 +200,12 @@ class Ingestor:
     def _unchanged(self, parsed: ParsedArticle) -> ArticleSummary:
         summary = self.store.summary_for(parsed.source)
         return replace(summary, status="unchanged", message=untranslated_note(summary.language, summary.translator))
+
+
+def _sentences(article: Article, original: str) -> tuple[list[list[tuple[int, int]]], list[list[str]]]:
+    """Per paragraph: its sentences' spans in the file, and their texts."""
+    spans = [[(p.start + s, p.start + e) for s, e in split_sentences(p.text)] for p in article.paragraphs]
+    return spans, [[original[s:e].strip() for s, e in paragraph] for paragraph in spans]
 
 
 def untranslated_note(language: str, translators: str) -> str:

@@ -63,14 +63,17 @@ class NumberedSentence:
     text: str
 
 
-def numbered_sentences(hits: list[ScoredChunk]) -> list[NumberedSentence]:
-    """The passages' English sentences, numbered from 1 across passages. Sentences flagged as
-    addressed to an AI (rag.screening) are never shown to the model."""
+def numbered_sentences(hits: list[ScoredChunk], original_under: float = 0.0) -> list[NumberedSentence]:
+    """The passages' English sentences, numbered from 1 across passages; a translation whose
+    confidence is under ``original_under`` is shown as its original sentence instead (off by
+    default: measured, see README). Sentences flagged as addressed to an AI (rag.screening) are
+    never shown to the model."""
     numbered: list[NumberedSentence] = []
     for passage, hit in enumerate(hits, start=1):
-        for index, (span, (english, _)) in enumerate(zip(hit.chunk.sentences, hit.chunk.sentence_texts())):
-            if english.strip() and not span.flagged:
-                numbered.append(NumberedSentence(len(numbered) + 1, passage, index, " ".join(english.split())))
+        for index, (span, (english, original)) in enumerate(zip(hit.chunk.sentences, hit.chunk.sentence_texts())):
+            text = original if span.confidence < original_under and original.strip() else english
+            if text.strip() and not span.flagged:
+                numbered.append(NumberedSentence(len(numbered) + 1, passage, index, " ".join(text.split())))
     return numbered
 
 

@@ -67,6 +67,8 @@ class Settings(BaseSettings):
     # Ingestion.
     max_article_bytes: int = Field(default=2_000_000, description="Largest article file ingested; a larger one is refused with a reason (split it into articles).")
 
+    searchable_before_translated: bool = Field(default=True, description="Store an article that needs translating as written first, searchable by the multilingual retriever, then replace it with its translation.")
+
     # Chunking.
     chunk_chars: int = Field(default=300, description="Target chunk size in characters of English text (measured: see README).")
     chunk_overlap_sentences: int = Field(default=0, description="Sentences repeated between neighbouring chunks of one paragraph run.")
@@ -77,6 +79,7 @@ class Settings(BaseSettings):
     min_relevance: float = Field(default=0.25, description="Best dense cosine similarity under which retrieval counts as 'nothing relevant'.")
     check_answer_numbers: bool = Field(default=False, description="Refuse an answer that states a number found in neither its evidence sentences nor the question. Off: on the external XQuAD dev set it refused 3 answerable questions and no unanswerable one (README).")
     translate_questions: bool = Field(default=True, description="Translate a question not asked in English before retrieval and answering; False: the multilingual retriever and the model read it as asked (measured: see README).")
+    doubtful_shown_as_original: bool = Field(default=False, description="Give the model the original sentence instead of a translation whose confidence is under LOW_CONFIDENCE (measured: see README).")
     max_question_chars: int = Field(default=2000, description="Longest accepted question.")
 
     # Generation.

@@ -20,6 +20,7 @@ from rag.settings import Settings
 from rag.translation.argos import ArgosTranslator
 from rag.translation.base import IdentityTranslator, Translator, TranslatorChain
 from rag.translation.cache import CachedTranslation
+from rag.translation.confidence import LOW_CONFIDENCE
 from rag.translation.llm import LlmTranslator
 from vectorstore.store import ChromaStore
 from rag.errors import ConfigError
@@ -103,6 +104,7 @@ def build_ingestor(settings: Settings, llm: ChatModel | None = None) -> Ingestor
         settings.chunk_overlap_sentences,
         original=build_original_index(settings, store),
         max_article_bytes=settings.max_article_bytes,
+        searchable_first=settings.searchable_before_translated,
     )
 
 
@@ -121,6 +123,7 @@ def build_pipeline(settings: Settings, llm: ChatModel | None = None) -> Pipeline
         min_relevance=settings.min_relevance,
         check_numbers=settings.check_answer_numbers,
         translate_questions=settings.translate_questions,
+        original_under=LOW_CONFIDENCE if settings.doubtful_shown_as_original else 0.0,
     )
 
 

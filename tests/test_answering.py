@@ -266,3 +266,15 @@ def test_an_answer_with_a_number_its_evidence_does_not_state_is_refused(fast_set
     assert pipeline.answer("When did Putin and Kim meet on 13 September?").refused is False  # the question's own number
     pipeline.check_numbers = False
     assert not pipeline.answer("How many people live in Vladivostok?").refused
+
+
+def test_a_doubtful_translation_can_be_shown_to_the_model_as_its_original(fast_settings, ukrainian):
+    # The scripted translator writes the same unrelated sentence for everything: low confidence.
+    for shown_as_original in (False, True):
+        settings = fast_settings.model_copy(update={"min_relevance": 0.0, "doubtful_shown_as_original": shown_as_original})
+        pipeline, model = _pipeline(settings, ukrainian)
+        model.script = lambda messages: _reply([2], "At the Vostochny Cosmodrome.")
+        pipeline.answer("Where did Putin and Kim Jong Un meet?")
+        prompt = _answer_prompt(model)[-1]["content"]
+        assert ("Путін і Кім Чен Ин зустрілися на космодромі Східний у середу." in prompt) == shown_as_original
+        assert ("Kim plans to visit Vladivostok." in prompt) != shown_as_original

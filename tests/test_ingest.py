@@ -261,7 +261,33 @@ def test_a_killed_translation_resumes_after_its_last_finished_group(fast_setting
         build_ingestor(settings, llm=ScriptedChat(dies_on_the_ninth)).ingest_folder(folder, on_step=lambda s, step, done, total: steps.append((done, total)) if step == "translate" else None)
     total = steps[0][1]
     assert steps == [(4, total), (8, total)]  # two groups of four sentences finished, then the kill
+    (waiting,) = build_ingestor(settings).store.summaries()
+    assert waiting.translator == "pending"  # stored as written before the kill: searchable meanwhile
     resumed = ScriptedChat(echo)
     (summary,) = build_ingestor(settings, llm=resumed).ingest_folder(folder)
     asked = {prompt[-1]["content"].split("\n(The translation")[0] for prompt in resumed.prompts}
-    assert summary.status == "stored" and len(asked) == total - 8  # only the rest was asked for
+    assert summary.status == "replaced" and summary.translator == "llm"
+    assert len(asked) == total - 8  # only the rest was asked for
+
+
+def test_an_article_is_searchable_in_its_own_language_while_it_is_translated(fast_settings, tmp_path):
+    from rag.wiring import build_pipeline
+
+    folder = tmp_path / "uk"
+    folder.mkdir()
+    (folder / "mill.txt").write_text("Млин у Вербівці\n\nСтарий млин у Вербівці знову працює після ремонту. Його відкрили в суботу.\n", encoding="utf-8")
+    seen: dict[str, object] = {}
+
+    def translate(messages):
+        if not seen:  # the first translation request: what can a reader find right now?
+            pipeline = build_pipeline(fast_settings)
+            hits = pipeline.retrieve("Старий млин у Вербівці", "Старий млин у Вербівці", "uk").hits
+            seen["hits"] = [(h.chunk.source, h.chunk.translator) for h in hits]
+            seen["panel"] = [(a.source, a.translator) for a in pipeline.articles()]
+        return "The old mill in Verbivka works again after repairs."
+
+    (summary,) = build_ingestor(fast_settings, llm=ScriptedChat(translate)).ingest_folder(folder)
+    assert ("mill.txt", "pending") in seen["hits"] and seen["panel"] == [("mill.txt", "pending")]
+    assert summary.status == "stored" and summary.translator == "llm"
+    chunks = build_ingestor(fast_settings).store.all_chunks()
+    assert chunks and all(c.translator == "llm" for c in chunks)  # the provisional chunks are gone

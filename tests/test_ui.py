@@ -397,3 +397,13 @@ def test_a_doubtful_translation_is_marked_and_its_original_comes_first():
     plain = render_citation(Citation(1, "004.txt", "Кім", None, english, original, "uk", 0.8, evidence=(trusted,), sentences=spans), "1")
     assert plain.index("passage-english") < plain.index("passage-original") and "doubtful (confidence" not in plain
     assert '<span class="doubtful"' in plain  # the other sentence's doubt is still marked
+
+
+def test_articles_panel_says_which_articles_are_still_being_translated():
+    class Translating(FakePipeline):
+        def articles(self):  # type: ignore[no-untyped-def]
+            return [ArticleSummary("mlyn.txt", "Млин", None, "uk", "pending", 2), ArticleSummary("mill.txt", "Mill", None, "en", "identity", 3)]
+
+    html = articles_panel(Translating())
+    assert html.count("translating") == 1 and "searchable in its own language until then" in html
+    assert ">pending<" not in html

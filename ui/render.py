@@ -179,10 +179,13 @@ def render_streaming(text: str, preview: Preview | None = None) -> str:
 
 def _article_row(a: ArticleSummary) -> str:
     flag = f'<div class="flag-note">{a.flagged} addressed to an AI</div>' if a.flagged else ""
+    translator = _text(a.translator)
+    if "pending" in a.translator.split("+"):  # rag.indexing.PENDING: stored as written, translation running
+        translator = 'translating<div class="flag-note">searchable in its own language until then</div>'
     return (
         "<tr>"
         f'<td>{_text(a.title)}<div class="source">{_text(a.date or "undated")} · {_text(a.source)}</div></td>'
-        f"<td>{_text(language_name(a.language))}</td><td>{_text(a.translator)}{flag}</td>"
+        f"<td>{_text(language_name(a.language))}</td><td>{translator}{flag}</td>"
         f'<td class="num">{a.chunks}</td>'
         "</tr>"
     )
