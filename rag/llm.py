@@ -190,9 +190,6 @@ class PrefixStates:
     def forget_current(self) -> None:
         self._current = None
 
-    def nbytes(self) -> int:
-        return sum(s.size for s in self._states.values())
-
     def __len__(self) -> int:
         return len(self._states)
 
@@ -239,7 +236,6 @@ class OpenAIChat:
                         yield delta
         except httpx.HTTPError as error:
             raise BackendError(f"Cannot reach the model server at {self.base_url} ({error}). Start it, or unset NEWSRAG_LLM_BASE_URL to use the local model.") from error
-
 
     def complete_many(self, conversations: Sequence[Sequence[Message]], max_tokens: int) -> list[str]:
         """Replies from ``parallel`` concurrent requests: a server with parallel slots (llama.cpp's

@@ -91,21 +91,17 @@ class HybridRetriever(BaseRetriever):
         """The best passage (of ``hits``, or else of the multilingual retriever queried with the
         question as asked: no translation needed) and its sentence closest to the question,
         ranked by the multilingual embedder (the English one where that retriever is off)."""
+        embedder = self.original.embedder if self.original is not None else self.embedder
+        query = embedder.get_query_embedding(question)
         if hits is None:
-            if self.original is not None:
-                vector = self.original.embedder.get_query_embedding(question)
-                hits = self.original.store.query(vector, 1)
-            else:
-                hits = self.store.query(self.embedder.get_query_embedding(question), 1)
+            hits = (self.original.store if self.original is not None else self.store).query(query, 1)
         if not hits:
             return None
         chunk = hits[0].chunk
         pairs = [(english, original) for span, (english, original) in zip(chunk.sentences, chunk.sentence_texts()) if not span.flagged and english.strip()]
         if not pairs:
             return None
-        embedder = self.original.embedder if self.original is not None else self.embedder
         texts = [original if self.original is not None else english for english, original in pairs]
-        query = embedder.get_query_embedding(question)
         scores = [cosine(query, vector) for vector in embedder.get_text_embedding_batch(texts)]
         english, original = pairs[max(range(len(pairs)), key=scores.__getitem__)]
         return Preview(chunk.source, chunk.title, chunk.date, chunk.language, " ".join(english.split()), " ".join(original.split()))

@@ -23,6 +23,14 @@ class CountingEmbedding(HashEmbedding):
         return super()._get_text_embeddings(texts)
 
 
+def _one_article(tmp_path: Path, folder_name: str, file_name: str, text: str) -> Path:
+    """A folder holding one article file."""
+    folder = tmp_path / folder_name
+    folder.mkdir()
+    (folder / file_name).write_text(text, encoding="utf-8")
+    return folder
+
+
 def _translator_model() -> ScriptedChat:
     return ScriptedChat(lambda messages: "Kim Jong Un plans to meet Putin in Vladivostok. The talks concern artillery shells.")
 
@@ -123,9 +131,7 @@ SWAHILI = (
 
 
 def test_a_language_no_translator_has_is_stored_untranslated_and_said_so(fast_settings, tmp_path):
-    folder = tmp_path / "sw"
-    folder.mkdir()
-    (folder / "swahili.txt").write_text(SWAHILI, encoding="utf-8")
+    folder = _one_article(tmp_path, "sw", "swahili.txt", SWAHILI)
     settings = fast_settings.model_copy(update={"llm_translation_languages": ["uk"]})
     ingestor = build_ingestor(settings, llm=_translator_model())
     (summary,) = ingestor.ingest_folder(folder)
@@ -138,12 +144,7 @@ def test_a_language_no_translator_has_is_stored_untranslated_and_said_so(fast_se
 
 
 def test_any_detected_language_is_translated_by_the_local_model_by_default(fast_settings, tmp_path):
-    folder = tmp_path / "ro"
-    folder.mkdir()
-    (folder / "romanian.txt").write_text(
-        "Primăria a redeschis podul de pe strada Morii după trei luni de lucrări. Traficul a fost reluat luni dimineață.\n",
-        encoding="utf-8",
-    )
+    folder = _one_article(tmp_path, "ro", "romanian.txt", "Primăria a redeschis podul de pe strada Morii după trei luni de lucrări. Traficul a fost reluat luni dimineață.\n")
     (summary,) = build_ingestor(fast_settings, llm=_translator_model()).ingest_folder(folder)
     assert summary.language == "ro" and summary.translator == "llm" and summary.message == ""
 
@@ -170,9 +171,7 @@ def test_real_embedder_offline(tmp_path, seeds_copy, no_network):
 
 
 def test_translation_that_repeats_itself_stores_one_copy(fast_settings, tmp_path):
-    folder = tmp_path / "repeats"
-    folder.mkdir()
-    (folder / "uk.txt").write_text("Кім Чен Ин планує зустрітися з Путіним у Владивостоці найближчим часом, повідомляють джерела.\n", encoding="utf-8")
+    folder = _one_article(tmp_path, "repeats", "uk.txt", "Кім Чен Ин планує зустрітися з Путіним у Владивостоці найближчим часом, повідомляють джерела.\n")
     model = ScriptedChat(lambda messages: " ".join(["Kim plans to meet Putin in Vladivostok soon, sources say."] * 12))
     summaries = build_ingestor(fast_settings, llm=model).ingest_folder(folder)
     assert summaries[0].status == "stored", summaries[0].message
@@ -200,9 +199,7 @@ def test_oversized_and_mixed_files_are_refused_alone_with_a_reason(fast_settings
 
 @pytest.mark.slow
 def test_a_file_of_100000_lines_is_ingested(fast_settings, tmp_path):
-    folder = tmp_path / "lines"
-    folder.mkdir()
-    (folder / "lines.txt").write_text("".join(f"Officials said the council logged complaint {n} about noise.\n" for n in range(100_000)), encoding="utf-8")  # 6.2 MB
+    folder = _one_article(tmp_path, "lines", "lines.txt", "".join(f"Officials said the council logged complaint {n} about noise.\n" for n in range(100_000)))  # 6.2 MB
     settings = fast_settings.model_copy(update={"max_article_bytes": 8_000_000})
     ingestor = build_ingestor(settings, llm=_translator_model())
     (summary,) = ingestor.ingest_folder(folder)
@@ -213,12 +210,7 @@ def test_a_file_of_100000_lines_is_ingested(fast_settings, tmp_path):
 def test_each_translated_sentence_stores_its_confidence(fast_settings, tmp_path):
     from rag.translation.confidence import LOW_CONFIDENCE
 
-    folder = tmp_path / "uk"
-    folder.mkdir()
-    (folder / "library.txt").write_text(
-        "Нова бібліотека\n\nМер Ліндвіка Петра Ольсен відкрила нову бібліотеку в понеділок. У ній зберігається багато старих карт міста.\n",
-        encoding="utf-8",
-    )
+    folder = _one_article(tmp_path, "uk", "library.txt", "Нова бібліотека\n\nМер Ліндвіка Петра Ольсен відкрила нову бібліотеку в понеділок. У ній зберігається багато старих карт міста.\n")
     replies = {
         "Мер Ліндвіка": "Lindvik's mayor Petra Olsen opened the new library on Monday.",
         "У ній": "The harbour of Kalvik was closed after a storm.",  # a translation of something else
@@ -273,9 +265,7 @@ def test_a_killed_translation_resumes_after_its_last_finished_group(fast_setting
 def test_an_article_is_searchable_in_its_own_language_while_it_is_translated(fast_settings, tmp_path):
     from rag.wiring import build_pipeline
 
-    folder = tmp_path / "uk"
-    folder.mkdir()
-    (folder / "mill.txt").write_text("Млин у Вербівці\n\nСтарий млин у Вербівці знову працює після ремонту. Його відкрили в суботу.\n", encoding="utf-8")
+    folder = _one_article(tmp_path, "uk", "mill.txt", "Млин у Вербівці\n\nСтарий млин у Вербівці знову працює після ремонту. Його відкрили в суботу.\n")
     seen: dict[str, object] = {}
 
     def translate(messages):

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import re
 from html import escape
+from typing import Sequence
 
 from rag.languages import language_name
 from rag.translation.confidence import LOW_CONFIDENCE
@@ -89,7 +90,7 @@ def link_citations(text: str, turn: str, numbers: set[int]) -> str:
     return "".join(out)
 
 
-def _marked(text: str, evidence: list[tuple[int, int]], flagged: list[tuple[int, int]], doubtful: list[tuple[int, int]] = ()) -> str:  # type: ignore[assignment]
+def _marked(text: str, evidence: list[tuple[int, int]], flagged: list[tuple[int, int]], doubtful: Sequence[tuple[int, int]] = ()) -> str:
     """``text`` escaped: its evidence spans in <mark>, flagged spans struck through, doubtful
     translations underlined."""
     kinds: dict[tuple[int, int], list[str]] = {}
@@ -132,7 +133,8 @@ def render_citation(citation: Citation, turn: str) -> str:
     quoted_doubtful = [e.confidence for e in citation.evidence if e.confidence < LOW_CONFIDENCE]
     if quoted_doubtful:
         note += f'<p class="doubt-note">The machine translation of the quoted sentence is doubtful (confidence {min(quoted_doubtful):.2f}): the original comes first.</p>'
-    english_box = f'<div class="passage passage-english"><h4>English (machine translation)</h4><p lang="en">{english}</p></div>' if citation.language != "en" else f'<div class="passage passage-english"><h4>English</h4><p lang="en">{english}</p></div>'
+    heading = "English" if citation.language == "en" else "English (machine translation)"
+    english_box = f'<div class="passage passage-english"><h4>{heading}</h4><p lang="en">{english}</p></div>'
     original_box = f'<div class="passage passage-original"><h4>Original ({_text(language)})</h4><p lang="{escape(citation.language)}">{original}</p></div>'
     boxes = original_box + english_box if quoted_doubtful else english_box + original_box
     return (

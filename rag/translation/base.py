@@ -1,7 +1,7 @@
 """The translation interface and the chain that picks the first translator able to do a pair.
 
     chain = TranslatorChain([IdentityTranslator(), ArgosTranslator(dir), LlmTranslator(llm)])
-    english = chain.translate(["Привіт"], "uk", "en")
+    english = chain.pick("uk", "en").translate(["Привіт"], "uk", "en")
 """
 
 from __future__ import annotations
@@ -51,7 +51,3 @@ class TranslatorChain:
     def supports(self, src: str, dst: str) -> bool:
         return any(t.supports(src, dst) for t in self.translators)
 
-    def translate(self, texts: Sequence[str], src: str, dst: str) -> tuple[list[str], str]:
-        """Translated texts and the name of the translator that produced them."""
-        translator = self.pick(src, dst)
-        return translator.translate(texts, src, dst), translator.name
