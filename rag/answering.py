@@ -16,7 +16,7 @@ import json
 import re
 import time
 from dataclasses import dataclass, field, replace
-from typing import Iterator, Sequence
+from typing import TYPE_CHECKING, Iterator, Sequence
 
 from rag.citations import marker_numbers, numbers, strip_markers, with_markers
 from rag.errors import EmptyStoreError, QuestionError
@@ -27,7 +27,11 @@ from rag.retrieval import HybridRetriever, Retrieval
 from rag.sentences import sentences
 from rag.translation.cache import CachedTranslation
 from rag.types import Answer, ArticleSummary, Citation, Evidence, Preview, ScoredChunk
+from rag.vectors import cosine
 from vectorstore.store import ChromaStore
+
+if TYPE_CHECKING:
+    from llama_index.core.base.embeddings.base import BaseEmbedding
 
 
 @dataclass(frozen=True)
@@ -103,6 +107,10 @@ class Pipeline:
     check_numbers: bool = False  # refuse an answer stating a number its evidence does not (measured: off)
     translate_questions: bool = True  # False: the model reads a question as asked (measured: see README)
     original_under: float = 0.0  # show the original of a translation less confident than this (measured: see README)
+    hide_flagged: bool = True  # keep sentences addressed to an AI (rag.screening) from the model; False only to measure the other defences
+    evidence_embedder: BaseEmbedding | None = None  # the multilingual embedder: how close an answer's evidence is to the question
+    min_evidence_similarity: float = 0.0  # refuse an answer whose evidence is less similar to the question than this
+    max_sentences: int = 0  # give the model only the sentences closest to the question (0: all; default setting 5, measured: see README)
     last_prompt: list[dict[str, str]] = field(default_factory=list)
 
     def articles(self) -> list[ArticleSummary]:
@@ -150,7 +158,9 @@ class Pipeline:
             retrieval = self.retrieve(question, english_question, language)
             timings["retrieval_s"] = time.perf_counter() - t2
         hits = retrieval.hits
-        shown = numbered_sentences(hits, self.original_under)
+        shown = numbered_sentences(hits, self.original_under, self.hide_flagged)
+        if self.max_sentences and len(shown) > self.max_sentences:
+            shown = closest_sentences(shown, english_question, self.retriever.embedder, self.max_sentences)
         # The relevance floor is a cosine of the English embedder: it says nothing of a question
         # it reads untranslated.
         gated = language == "en" or english_question != question
@@ -190,13 +200,30 @@ class Pipeline:
         by_id = {s.id: s for s in shown}
         evidence = [by_id[n] for n in reply.evidence if n in by_id]
         reason = "not found" if reply.answer is None else "no evidence" if not evidence else ""
+        similarity = self._relatedness([question, english_question], evidence, hits) if not reason else None
         if not reason and self.check_numbers and not _numbers_quoted(reply.answer, evidence, hits, english_question):
             reason = "unsupported number"
+        if not reason and similarity is not None and similarity < self.min_evidence_similarity:
+            reason = "unrelated evidence"
         if reason:
-            return Answer(refusal(language), language, True, [], question, english_question, note, timings, refusal_reason=reason)
+            return Answer(refusal(language), language, True, [], question, english_question, note, timings, refusal_reason=reason, evidence_similarity=similarity)
         passages = list(dict.fromkeys(s.passage for s in evidence))
         citations = [_citation(n, hits[n - 1], [s.index for s in evidence if s.passage == n]) for n in passages]
-        return Answer(with_markers(reply.answer, passages), "en", False, citations, question, english_question, note, timings)
+        return Answer(with_markers(reply.answer, passages), "en", False, citations, question, english_question, note, timings, evidence_similarity=similarity)
+
+    def _relatedness(self, questions: list[str], evidence: list[NumberedSentence], hits: list[ScoredChunk]) -> float | None:
+        """The best cosine, in the multilingual embedder, between the question (as asked and in
+        English) and an evidence sentence (English and original): low where the model rested its
+        answer on a sentence about something else, such as an instruction planted in an article."""
+        if self.evidence_embedder is None or not evidence:
+            return None
+        texts: list[str] = []
+        for sentence in evidence:
+            english, original = hits[sentence.passage - 1].chunk.sentence_texts()[sentence.index]
+            texts += [t for t in dict.fromkeys((english, original)) if t.strip()]
+        queries = [self.evidence_embedder.get_query_embedding(q) for q in dict.fromkeys(questions)]
+        vectors = self.evidence_embedder.get_text_embedding_batch(texts)
+        return round(max(cosine(q, v) for q in queries for v in vectors), 4)
 
     def _english(self, question: str, language: str) -> str:
         """The question in English for retrieval and the prompt; as asked where no translator has the pair."""
@@ -235,6 +262,15 @@ class Pipeline:
         if len(question) > self.max_question_chars:
             raise QuestionError(f"The question is {len(question)} characters long; the limit is {self.max_question_chars}. Ask a shorter question.")
         return question
+
+
+def closest_sentences(shown: list[NumberedSentence], question: str, embedder: "BaseEmbedding", keep: int) -> list[NumberedSentence]:
+    """The ``keep`` sentences most similar to the question (English embedder), in their passage
+    order and numbered afresh: fewer tokens for the model to read before its first token."""
+    query = embedder.get_query_embedding(question)
+    scores = [cosine(query, v) for v in embedder.get_text_embedding_batch([s.text for s in shown])]
+    best = sorted(sorted(range(len(shown)), key=lambda i: -scores[i])[:keep])
+    return [replace(shown[i], id=n) for n, i in enumerate(best, start=1)]
 
 
 def _citation(number: int, hit: ScoredChunk, indexes: list[int]) -> Citation:

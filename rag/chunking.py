@@ -75,7 +75,7 @@ def chunk_article(article: Article, pieces: list[TranslatedSentence], original: 
 
 
 # Raised when what a chunk stores changes, so that unchanged files are ingested again once.
-INDEX_LAYOUT = 4  # 2: sentence alignment, 3: sentences addressed to an AI flagged, 4: translation confidence
+INDEX_LAYOUT = 5  # 2: sentence alignment, 3: sentences addressed to an AI flagged, 4: translation confidence, 5: translations under the floor not kept
 
 
 def stored_hash(content_hash: str) -> str:

@@ -64,6 +64,7 @@ class Ingestor:
     original: OriginalIndex | None = None
     max_article_bytes: int = MAX_ARTICLE_BYTES
     searchable_first: bool = True  # store an article as written before translating it
+    reject_below: float = 0.0  # a translation less confident than this is not kept (rag.translation.confidence)
 
     def _stores(self) -> list[ChromaStore]:
         return [self.store] + ([self.original.store] if self.original else [])
@@ -103,6 +104,7 @@ class Ingestor:
                 # ingest takes it up again (the translation cache keeps the finished sentences).
                 # A changed one keeps its previous translation until the new one is done.
                 self._store(article.source, self._provisional_chunks(article, parsed.original), on_step)
+                on_step = self._recording_progress(on_step)
             chunks = self.chunks_for(article, parsed.original, on_step)
             self._store(article.source, chunks, on_step)
         except NewsRagError as error:
@@ -113,6 +115,16 @@ class Ingestor:
         message = untranslated_note(article.language, translators)
         flagged = sum(s.flagged for c in chunks for s in c.sentences)
         return ArticleSummary(article.source, article.title, article.date, article.language, translators, len(chunks), status=status, message=message, flagged=flagged)
+
+    def _recording_progress(self, on_step: StepCallback) -> StepCallback:
+        """``on_step`` that also records the share translated in the store, for the chat's panel."""
+
+        def step(source: str, name: str, done: int, total: int) -> None:
+            on_step(source, name, done, total)
+            if name == "translate" and total:
+                self.store.set_translated(source, done / total)
+
+        return step
 
     def _store(self, source: str, chunks: list[Chunk], on_step: StepCallback) -> None:
         on_step(source, "embed", 0, len(chunks))
@@ -151,8 +163,11 @@ class Ingestor:
         pieces: list[TranslatedSentence] = []
         for paragraph_spans, paragraph_texts, (english, translators) in zip(spans, texts, translated):
             english = [" ".join(t.split()) or text for t, text in zip(english, paragraph_texts)]
-            flags = flag_paragraph(paragraph_texts, english)
             scores = self._confidences(paragraph_texts, english, translators)
+            # A "translation" that says something else (an instruction in the sentence obeyed, a
+            # runaway reply) is not kept: the sentence stays as written, marked by its low score.
+            english = [text if score < self.reject_below else t for t, text, score in zip(english, paragraph_texts, scores)]
+            flags = flag_paragraph(paragraph_texts, english)
             for (start, end), sentence, translator, flagged, score in zip(paragraph_spans, english, translators, flags, scores):
                 pieces.append(TranslatedSentence(sentence, start, end, translator, flagged, score))
         return chunk_article(article, pieces, original, self.chunk_chars, self.overlap)

@@ -63,16 +63,16 @@ class NumberedSentence:
     text: str
 
 
-def numbered_sentences(hits: list[ScoredChunk], original_under: float = 0.0) -> list[NumberedSentence]:
+def numbered_sentences(hits: list[ScoredChunk], original_under: float = 0.0, hide_flagged: bool = True) -> list[NumberedSentence]:
     """The passages' English sentences, numbered from 1 across passages; a translation whose
     confidence is under ``original_under`` is shown as its original sentence instead (off by
     default: measured, see README). Sentences flagged as addressed to an AI (rag.screening) are
-    never shown to the model."""
+    never shown to the model (``hide_flagged=False`` only measures the other defences)."""
     numbered: list[NumberedSentence] = []
     for passage, hit in enumerate(hits, start=1):
         for index, (span, (english, original)) in enumerate(zip(hit.chunk.sentences, hit.chunk.sentence_texts())):
             text = original if span.confidence < original_under and original.strip() else english
-            if text.strip() and not span.flagged:
+            if text.strip() and not (span.flagged and hide_flagged):
                 numbered.append(NumberedSentence(len(numbered) + 1, passage, index, " ".join(text.split())))
     return numbered
 

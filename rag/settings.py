@@ -19,6 +19,7 @@ from pydantic import ValidationError
 from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, SettingsConfigDict
 
 from rag.errors import ConfigError
+from rag.translation.confidence import REJECTED_BELOW
 
 
 def _default_data_dir() -> Path:
@@ -80,6 +81,9 @@ class Settings(BaseSettings):
     check_answer_numbers: bool = Field(default=False, description="Refuse an answer that states a number found in neither its evidence sentences nor the question. Off: on the external XQuAD dev set it refused 3 answerable questions and no unanswerable one (README).")
     translate_questions: bool = Field(default=True, description="Translate a question not asked in English before retrieval and answering; False: the multilingual retriever and the model read it as asked (measured: see README).")
     doubtful_shown_as_original: bool = Field(default=False, description="Give the model the original sentence instead of a translation whose confidence is under LOW_CONFIDENCE (measured: see README).")
+    hide_flagged_sentences: bool = Field(default=True, description="Keep sentences addressed to an AI (rag.screening) out of the model's passages; False only to measure the other defences.")
+    min_evidence_similarity: float = Field(default=0.0, description="Refuse an answer whose evidence sentences are less similar to the question than this, in the multilingual embedder (0: off; measured: see README).")
+    max_prompt_sentences: int = Field(default=5, description="Give the model only this many of the passages' sentences, those closest to the question in the English embedder (0: all; measured: see README).")
     max_question_chars: int = Field(default=2000, description="Longest accepted question.")
 
     # Generation.
@@ -103,6 +107,7 @@ class Settings(BaseSettings):
     )
     translation_batch: int = Field(default=8, description="Sentences sent to the translator together and cached as a group: a killed ingest resumes after the last group.")
     llm_parallel_requests: int = Field(default=1, description="Concurrent requests to the model server when translating a group; raise it for a server with parallel slots (llama.cpp's server --parallel N, vLLM). llama-cpp-python's server cuts a running reply short when another arrives unless started with --interrupt_requests False.")
+    reject_translation_below: float = Field(default=REJECTED_BELOW, description="A translation whose confidence (multilingual-e5 cosine with its source) is under this is not kept: the sentence is stored as written. Applies with original_embedder 'e5' only (measured: see README).")
     translation_max_tokens: int = Field(default=300, description="Longest LLM translation of one sentence, in tokens.")
 
     @classmethod

@@ -131,7 +131,8 @@ class Answer:
     english_question: str = ""
     note: str = ""  # e.g. why the answer is in English
     timings: dict[str, float] = field(default_factory=dict)
-    refusal_reason: str = ""  # nothing relevant | not found | no evidence | unsupported number
+    refusal_reason: str = ""  # nothing relevant | not found | no evidence | unsupported number | unrelated evidence
+    evidence_similarity: float | None = None  # the question's closeness to its evidence (multilingual embedder); None: not measured
 
 
 @dataclass(frozen=True)
@@ -147,3 +148,4 @@ class ArticleSummary:
     status: str = "stored"  # stored | unchanged | replaced | failed | pruned
     message: str = ""
     flagged: int = 0  # sentences addressed to an AI, kept out of answers
+    translated: float | None = None  # of an article stored as written while it is translated: the share done so far

@@ -105,6 +105,7 @@ def build_ingestor(settings: Settings, llm: ChatModel | None = None) -> Ingestor
         original=build_original_index(settings, store),
         max_article_bytes=settings.max_article_bytes,
         searchable_first=settings.searchable_before_translated,
+        reject_below=settings.reject_translation_below if settings.original_embedder == "e5" else 0.0,  # an e5 cosine
     )
 
 
@@ -113,9 +114,10 @@ def build_pipeline(settings: Settings, llm: ChatModel | None = None) -> Pipeline
     llm = llm or _LazyLlm(settings)
     store = build_store(settings)
     embedder = build_embedder(settings)
+    original = build_original_index(settings, store)
     return Pipeline(
         store=store,
-        retriever=HybridRetriever(store, embedder, settings.top_k, settings.candidate_k, original=build_original_index(settings, store)),
+        retriever=HybridRetriever(store, embedder, settings.top_k, settings.candidate_k, original=original),
         llm=llm,
         translation=build_translation(settings, llm),
         max_answer_tokens=settings.max_answer_tokens,
@@ -124,6 +126,10 @@ def build_pipeline(settings: Settings, llm: ChatModel | None = None) -> Pipeline
         check_numbers=settings.check_answer_numbers,
         translate_questions=settings.translate_questions,
         original_under=LOW_CONFIDENCE if settings.doubtful_shown_as_original else 0.0,
+        hide_flagged=settings.hide_flagged_sentences,
+        evidence_embedder=original.embedder if original is not None else None,
+        min_evidence_similarity=settings.min_evidence_similarity,
+        max_sentences=settings.max_prompt_sentences,
     )
 
 

@@ -37,7 +37,7 @@ CALIBRATION_TEXT = (
     "which was damaged by a storm in the autumn. Engineers told the council that the work would take about "
     "eleven weeks and that the fishing boats would have to use the northern quay until it was finished. "
 ) * 3
-VARIANTS = {"default": {}, "prompt-lookup": "llm_prompt_lookup_tokens", "saved-prefixes": "llm_saved_prefixes"}
+VARIANTS = {"default": {}, "prompt-lookup": "llm_prompt_lookup_tokens", "saved-prefixes": "llm_saved_prefixes", "max-sentences": "max_prompt_sentences"}
 COLUMNS = [
     ("evidence", "evidence_s"),
     ("question translation", "translate_question_s"),
@@ -94,7 +94,8 @@ def _ask(pipeline: Any, question: str) -> tuple[Answer, dict[str, float]]:
 
 
 def run_variant(variant: str, settings: Settings, questions: list[dict[str, Any]]) -> None:
-    llm = build_llm(settings.model_copy(update=_overrides(variant)))
+    settings = settings.model_copy(update=_overrides(variant))
+    llm = build_llm(settings)
     # A fresh translation cache: every question and answer is translated as a user's new one
     # would be, not read back from an earlier run (articles need no translation at answer time).
     fresh = settings.model_copy(update={"data_dir": Path(tempfile.mkdtemp(prefix="newsrag-bench-cache-"))})
@@ -126,7 +127,7 @@ def main() -> None:
     parser.add_argument("--questions", type=Path, default=Path("tests/eval/questions.yaml"))
     parser.add_argument("--languages", default=",".join(LANGUAGES), help="question languages, comma-separated")
     parser.add_argument("--per-language", type=int, default=0, help="first N questions of each language (0: all)")
-    parser.add_argument("--variant", action="append", default=None, help="default, prompt-lookup=N, saved-prefixes=N (repeatable)")
+    parser.add_argument("--variant", action="append", default=None, help="default, prompt-lookup=N, saved-prefixes=N, max-sentences=N (repeatable)")
     parser.add_argument("--data-dir", type=Path, default=None)
     args = parser.parse_args()
     model_path = ensure_default_model(Settings.load().models_dir)

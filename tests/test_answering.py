@@ -278,3 +278,45 @@ def test_a_doubtful_translation_can_be_shown_to_the_model_as_its_original(fast_s
         prompt = _answer_prompt(model)[-1]["content"]
         assert ("Путін і Кім Чен Ин зустрілися на космодромі Східний у середу." in prompt) == shown_as_original
         assert ("Kim plans to visit Vladivostok." in prompt) != shown_as_original
+
+
+def test_an_answer_resting_on_a_sentence_unrelated_to_the_question_is_refused(fast_settings, meeting):
+    pipeline, model = _pipeline(fast_settings.model_copy(update={"min_relevance": -1.0}), meeting)
+    question = "Where did Putin and Kim Jong Un meet?"
+    model.script = lambda messages: _reply([2], "At the Vostochny Cosmodrome")  # (2): "Putin and Kim Jong Un met at ..."
+    related = pipeline.answer(question)
+    model.script = lambda messages: _reply([1], "At the Vostochny Cosmodrome")  # (1): the title
+    unrelated = pipeline.answer(question)
+    assert not related.refused and not unrelated.refused  # the check is off by default here
+    assert related.evidence_similarity is not None and unrelated.evidence_similarity is not None
+    assert related.evidence_similarity > unrelated.evidence_similarity
+
+    pipeline.min_evidence_similarity = (related.evidence_similarity + unrelated.evidence_similarity) / 2
+    refused = pipeline.answer(question)
+    assert refused.refused and refused.refusal_reason == "unrelated evidence" and refused.citations == []
+    model.script = lambda messages: _reply([2], "At the Vostochny Cosmodrome")
+    assert not pipeline.answer(question).refused
+
+
+def test_the_model_can_be_given_only_the_sentences_closest_to_the_question(fast_settings, meeting):
+    pipeline, model = _pipeline(fast_settings.model_copy(update={"min_relevance": -1.0, "max_prompt_sentences": 1}), meeting)
+    model.script = lambda messages: _reply([1], "On Wednesday")
+    answer = pipeline.answer("When did Putin and Kim Jong Un meet at the cosmodrome?")
+    prompt = _answer_prompt(model)[-1]["content"]
+    assert "(1) Putin and Kim Jong Un met at the Vostochny Cosmodrome on Wednesday." in prompt
+    assert "(2)" not in prompt and "armoured train" not in prompt
+    assert answer.citations[0].evidence[0].text == "Putin and Kim Jong Un met at the Vostochny Cosmodrome on Wednesday."
+
+
+def test_evidence_similarity_with_the_real_multilingual_embedder(fast_settings, ukrainian):
+    """The question as asked (Ukrainian) is closer to the sentence that answers it than to one
+    about something else, in multilingual-e5 (the embedder the check uses by default)."""
+    settings = fast_settings.model_copy(update={"original_embedder": "e5", "min_relevance": -1.0, "reject_translation_below": 0.0})
+    pipeline, model = _pipeline(settings, ukrainian)
+    question = "Де зустрілися Путін і Кім Чен Ин?"
+    model.script = lambda messages: _reply([2], "At the Vostochny Cosmodrome")
+    related = pipeline.answer(question)
+    model.script = lambda messages: _reply([3], "At the Vostochny Cosmodrome")
+    other = pipeline.answer(question)
+    assert related.evidence_similarity is not None and other.evidence_similarity is not None
+    assert related.evidence_similarity > other.evidence_similarity, (related.citations, other.citations)

@@ -56,6 +56,19 @@ def test_translates_offline_one_output_per_input(translator: ArgosTranslator, no
     assert all(isinstance(text, str) and text.strip() for text in out)
 
 
+def test_batched_translation_matches_one_text_at_a_time(translator: ArgosTranslator) -> None:
+    """Every sentence of every text goes to CTranslate2 in one batch; each output is what
+    argostranslate gives for that text alone (paragraphs kept)."""
+    from rag.translation.argos import _argos, _find_translation, _use_regex_sentencizer
+
+    texts = [*UKRAINIAN, "Перший абзац.\nДругий абзац. Ще одне речення.", ""]
+    batched = translator.translate(texts, "uk", "en")
+    translation = _find_translation(_argos(translator.packages_dir), "uk", "en")
+    _use_regex_sentencizer(_argos(translator.packages_dir), translation)
+    assert batched == [translation.translate(text) for text in texts]
+    assert batched[2].count("\n") == 1
+
+
 def test_missing_pair_names_install_command(translator: ArgosTranslator) -> None:
     with pytest.raises(TranslationUnavailableError) as raised:
         translator.translate(["Guten Tag."], "de", "en")

@@ -207,8 +207,8 @@ def test_a_file_of_100000_lines_is_ingested(fast_settings, tmp_path):
     assert ingestor.store.count() == summary.chunks
 
 
-def test_each_translated_sentence_stores_its_confidence(fast_settings, tmp_path):
-    from rag.translation.confidence import LOW_CONFIDENCE
+def test_each_translated_sentence_stores_its_confidence_and_one_that_says_something_else_is_not_kept(fast_settings, tmp_path):
+    from rag.translation.confidence import LOW_CONFIDENCE, REJECTED_BELOW
 
     folder = _one_article(tmp_path, "uk", "library.txt", "Нова бібліотека\n\nМер Ліндвіка Петра Ольсен відкрила нову бібліотеку в понеділок. У ній зберігається багато старих карт міста.\n")
     replies = {
@@ -220,13 +220,22 @@ def test_each_translated_sentence_stores_its_confidence(fast_settings, tmp_path)
         text = messages[-1]["content"]
         return next((reply for start, reply in replies.items() if start in text), "The new library")
 
-    settings = fast_settings.model_copy(update={"original_embedder": "e5"})
+    settings = fast_settings.model_copy(update={"original_embedder": "e5", "reject_translation_below": 0.0})
     build_ingestor(settings, llm=ScriptedChat(translate)).ingest_folder(folder)
     store = build_ingestor(settings).store
     spans = {english: span for c in store.all_chunks() for span, (english, _) in zip(c.sentences, c.sentence_texts())}
     faithful = spans["Lindvik's mayor Petra Olsen opened the new library on Monday."]
     wrong = spans["The harbour of Kalvik was closed after a storm."]
     assert faithful.confidence >= LOW_CONFIDENCE > wrong.confidence
+
+    # By default a translation that says something else is not kept: the sentence stays as written.
+    settings = settings.model_copy(update={"reject_translation_below": REJECTED_BELOW, "collection": "floor"})
+    build_ingestor(settings, llm=ScriptedChat(translate)).ingest_folder(folder)
+    spans = {english: span for c in build_ingestor(settings).store.all_chunks() for span, (english, _) in zip(c.sentences, c.sentence_texts())}
+    assert "The harbour of Kalvik was closed after a storm." not in spans
+    kept = spans["У ній зберігається багато старих карт міста."]
+    assert kept.confidence == wrong.confidence < REJECTED_BELOW
+    assert "Lindvik's mayor Petra Olsen opened the new library on Monday." in spans
 
 
 def test_a_killed_translation_resumes_after_its_last_finished_group(fast_settings, seeds_copy):
@@ -255,11 +264,13 @@ def test_a_killed_translation_resumes_after_its_last_finished_group(fast_setting
     assert steps == [(4, total), (8, total)]  # two groups of four sentences finished, then the kill
     (waiting,) = build_ingestor(settings).store.summaries()
     assert waiting.translator == "pending"  # stored as written before the kill: searchable meanwhile
+    assert waiting.translated == round(8 / total, 3)  # the share done, for the chat's panel
     resumed = ScriptedChat(echo)
     (summary,) = build_ingestor(settings, llm=resumed).ingest_folder(folder)
     asked = {prompt[-1]["content"].split("\n(The translation")[0] for prompt in resumed.prompts}
     assert summary.status == "replaced" and summary.translator == "llm"
     assert len(asked) == total - 8  # only the rest was asked for
+    assert build_ingestor(settings).store.summaries()[0].translated is None  # done: no share shown
 
 
 def test_an_article_is_searchable_in_its_own_language_while_it_is_translated(fast_settings, tmp_path):

@@ -33,10 +33,11 @@ def test_ukrainian_question_reaches_the_ukrainian_article(real_pipeline):
     answer = real_pipeline.answer("Скільки українських об'єктів тепер у списку ЮНЕСКО під посиленим захистом?")
     assert answer.english_question != answer.question  # translated for the English retrievers
     assert answer.language == "en" and answer.note  # Ukrainian is answered in English, with a note
-    # The multilingual retriever put the Ukrainian article's translated passages in front of the model.
+    # The multilingual retriever put the Ukrainian article's translated sentences in front of the
+    # model (the NEWSRAG_MAX_PROMPT_SENTENCES closest to the question, of all the passages').
     hits = real_pipeline.retrieve(answer.question, answer.english_question, "uk").hits
-    ukrainian = [h.chunk for h in hits if h.chunk.language == "uk"]
-    assert ukrainian and all(c.text in real_pipeline.last_prompt[1]["content"] for c in ukrainian)
+    ukrainian = [" ".join(english.split()) for h in hits if h.chunk.language == "uk" for english, _ in h.chunk.sentence_texts()]
+    assert ukrainian and any(f") {sentence}\n" in real_pipeline.last_prompt[1]["content"] for sentence in ukrainian)
     for citation in answer.citations:
         if citation.language == "uk":
             assert citation.original_text and citation.original_text != citation.text

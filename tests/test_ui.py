@@ -402,8 +402,8 @@ def test_a_doubtful_translation_is_marked_and_its_original_comes_first():
 def test_articles_panel_says_which_articles_are_still_being_translated():
     class Translating(FakePipeline):
         def articles(self):  # type: ignore[no-untyped-def]
-            return [ArticleSummary("mlyn.txt", "Млин", None, "uk", "pending", 2), ArticleSummary("mill.txt", "Mill", None, "en", "identity", 3)]
+            return [ArticleSummary("mlyn.txt", "Млин", None, "uk", "pending", 2, translated=0.4), ArticleSummary("mill.txt", "Mill", None, "en", "identity", 3)]
 
     html = articles_panel(Translating())
-    assert html.count("translating") == 1 and "searchable in its own language until then" in html
+    assert html.count("translating") == 1 and "translating, 40 %" in html and "searchable in its own language until then" in html
     assert ">pending<" not in html

@@ -183,7 +183,8 @@ def _article_row(a: ArticleSummary) -> str:
     flag = f'<div class="flag-note">{a.flagged} addressed to an AI</div>' if a.flagged else ""
     translator = _text(a.translator)
     if "pending" in a.translator.split("+"):  # rag.indexing.PENDING: stored as written, translation running
-        translator = 'translating<div class="flag-note">searchable in its own language until then</div>'
+        done = f", {a.translated:.0%}".replace("%", " %") if a.translated is not None else ""
+        translator = f'translating{done}<div class="flag-note">searchable in its own language until then</div>'
     return (
         "<tr>"
         f'<td>{_text(a.title)}<div class="source">{_text(a.date or "undated")} · {_text(a.source)}</div></td>'

@@ -17,6 +17,7 @@ from rag.sentences import split_sentences
 from rag.types import ArticleSummary, Chunk, ScoredChunk, SentenceSpan
 
 _META_FIELDS = ("source", "title", "date", "language", "original_text", "start", "end", "translator", "article_hash")
+TRANSLATED_KEY = "translated"  # of an article stored as written while it is translated: the share done; -1 otherwise
 
 
 def _chroma_settings():
@@ -87,6 +88,13 @@ class ChromaStore:
         self.delete(ids)
         return len(ids)
 
+    def set_translated(self, source: str, share: float) -> None:
+        """Records how much of an article stored as written is translated so far (0..1), for
+        the articles panel of any process reading this store."""
+        got = self._collection.get(where={"source": source}, include=["metadatas"])
+        if got["ids"]:
+            self._collection.update(ids=got["ids"], metadatas=[{**m, TRANSLATED_KEY: round(share, 3)} for m in got["metadatas"]])
+
     # Reading.
     def count(self) -> int:
         return self._collection.count()
@@ -104,11 +112,10 @@ class ChromaStore:
         return [_chunk(i, d, m) for i, d, m in zip(got["ids"], got["documents"], got["metadatas"])]
 
     def summary_for(self, source: str) -> ArticleSummary:
-        got = self._collection.get(where={"source": source}, include=["documents", "metadatas"])
-        return _summaries([_chunk(i, d, m) for i, d, m in zip(got["ids"], got["documents"], got["metadatas"])])[0]
+        return _summaries(self._collection.get(where={"source": source}, include=["documents", "metadatas"]))[0]
 
     def summaries(self) -> list[ArticleSummary]:
-        return _summaries(self.all_chunks())
+        return _summaries(self._collection.get(include=["documents", "metadatas"]))
     def query(self, embedding: Sequence[float], k: int) -> list[ScoredChunk]:
         n = min(k, self.count())
         if n == 0:
@@ -120,7 +127,9 @@ class ChromaStore:
         ]
 
 
-def _summaries(chunks: list[Chunk]) -> list[ArticleSummary]:
+def _summaries(got: Any) -> list[ArticleSummary]:
+    chunks = [_chunk(i, d, m) for i, d, m in zip(got["ids"], got["documents"], got["metadatas"])]
+    translated = {str(m["source"]): float(m[TRANSLATED_KEY]) for m in got["metadatas"] or [] if m.get(TRANSLATED_KEY, -1) >= 0}
     counts = Counter(c.source for c in chunks)
     translators: dict[str, set[str]] = {}
     for c in chunks:
@@ -130,7 +139,7 @@ def _summaries(chunks: list[Chunk]) -> list[ArticleSummary]:
     for c in chunks:
         flagged[c.source] += sum(s.flagged for s in c.sentences)
     return [
-        ArticleSummary(source=s, title=c.title, date=c.date, language=c.language, translator="+".join(sorted(translators[s])), chunks=counts[s], flagged=flagged[s])
+        ArticleSummary(source=s, title=c.title, date=c.date, language=c.language, translator="+".join(sorted(translators[s])), chunks=counts[s], flagged=flagged[s], translated=translated.get(s))
         for s, c in sorted(first.items())
     ]
 
@@ -138,6 +147,7 @@ def _summaries(chunks: list[Chunk]) -> list[ArticleSummary]:
 def _metadata(chunk: Chunk) -> dict[str, Any]:
     # Chroma metadata values cannot be None, nor lists of lists: the alignment is JSON.
     meta = {f: ("" if getattr(chunk, f) is None else getattr(chunk, f)) for f in _META_FIELDS}
+    meta[TRANSLATED_KEY] = -1.0  # not being translated (Chroma keeps a key an upsert leaves out)
     meta["sentences"] = json.dumps([[s.start, s.end, s.original_start, s.original_end, s.flagged, s.confidence] for s in chunk.sentences])
     return meta
 
