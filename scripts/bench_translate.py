@@ -80,7 +80,7 @@ def main() -> None:
     parser.add_argument("--per-language", type=int, default=3, help="paragraphs per language")
     parser.add_argument("--languages", default="", help="comma-separated; default: every language of the corpus")
     parser.add_argument("--data-dir", type=Path, default=None, help="reuse this folder's translation cache (then the speed figures mean nothing)")
-    parser.add_argument("--seed-references", type=Path, default=Path("tests/translation/seed_004.yaml"), help="our own references for a seed article ('' to skip)")
+    parser.add_argument("--seed-references", default="tests/translation/seed_004.yaml", help="our own references for a seed article ('' to skip)")
     args = parser.parse_args()
 
     model_path = ensure_default_model(Settings.load().models_dir)
@@ -129,8 +129,8 @@ def main() -> None:
         median = statistics.median(s.confidence for s in of_language)
         print(f"| {language} | {len(paths)} | {count} | {chrf:.1f} | {bleu:.1f} | {elapsed / count:.2f} | {aligned_count} | {median:.3f} |", flush=True)
 
-    if str(args.seed_references):
-        scored_seed = score_seed(args.seed_references, translation, embedder)
+    if args.seed_references:
+        scored_seed = score_seed(Path(args.seed_references), translation, embedder)
         print(f"\nseed {scored_seed[0]}: {scored_seed[1]} sentences, chrF {scored_seed[2]:.1f}, BLEU {scored_seed[3]:.1f}; "
               f"Spearman(confidence, sentence chrF) {scored_seed[4]:.2f}")
 
