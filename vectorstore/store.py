@@ -108,14 +108,14 @@ class ChromaStore:
         return {m["source"]: m["article_hash"] for m in got["metadatas"] or []}
 
     def all_chunks(self) -> list[Chunk]:
-        got = self._collection.get(include=["documents", "metadatas"])
-        return [_chunk(i, d, m) for i, d, m in zip(got["ids"], got["documents"], got["metadatas"])]
+        return _chunks(self._collection.get(include=["documents", "metadatas"]))
 
     def summary_for(self, source: str) -> ArticleSummary:
         return _summaries(self._collection.get(where={"source": source}, include=["documents", "metadatas"]))[0]
 
     def summaries(self) -> list[ArticleSummary]:
         return _summaries(self._collection.get(include=["documents", "metadatas"]))
+
     def query(self, embedding: Sequence[float], k: int) -> list[ScoredChunk]:
         n = min(k, self.count())
         if n == 0:
@@ -127,8 +127,13 @@ class ChromaStore:
         ]
 
 
+def _chunks(got: Any) -> list[Chunk]:
+    """The chunks of a Chroma ``get`` that included documents and metadatas."""
+    return [_chunk(i, d, m) for i, d, m in zip(got["ids"], got["documents"], got["metadatas"])]
+
+
 def _summaries(got: Any) -> list[ArticleSummary]:
-    chunks = [_chunk(i, d, m) for i, d, m in zip(got["ids"], got["documents"], got["metadatas"])]
+    chunks = _chunks(got)
     translated = {str(m["source"]): float(m[TRANSLATED_KEY]) for m in got["metadatas"] or [] if m.get(TRANSLATED_KEY, -1) >= 0}
     counts = Counter(c.source for c in chunks)
     translators: dict[str, set[str]] = {}
