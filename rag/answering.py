@@ -27,7 +27,7 @@ from rag.retrieval import HybridRetriever, Retrieval
 from rag.sentences import sentences
 from rag.translation.cache import CachedTranslation
 from rag.types import Answer, ArticleSummary, Citation, Evidence, Preview, ScoredChunk
-from rag.vectors import cosine
+from rag.vectors import similarities
 from vectorstore.store import ChromaStore
 
 if TYPE_CHECKING:
@@ -221,9 +221,7 @@ class Pipeline:
         for sentence in evidence:
             english, original = hits[sentence.passage - 1].chunk.sentence_texts()[sentence.index]
             texts += [t for t in dict.fromkeys((english, original)) if t.strip()]
-        queries = [self.evidence_embedder.get_query_embedding(q) for q in dict.fromkeys(questions)]
-        vectors = self.evidence_embedder.get_text_embedding_batch(texts)
-        return round(max(cosine(q, v) for q in queries for v in vectors), 4)
+        return round(max(max(row) for row in similarities(self.evidence_embedder, list(dict.fromkeys(questions)), texts)), 4)
 
     def _english(self, question: str, language: str) -> str:
         """The question in English for retrieval and the prompt; as asked where no translator has the pair."""
@@ -267,8 +265,7 @@ class Pipeline:
 def closest_sentences(shown: list[NumberedSentence], question: str, embedder: "BaseEmbedding", keep: int) -> list[NumberedSentence]:
     """The ``keep`` sentences most similar to the question (English embedder), in their passage
     order and numbered afresh: fewer tokens for the model to read before its first token."""
-    query = embedder.get_query_embedding(question)
-    scores = [cosine(query, v) for v in embedder.get_text_embedding_batch([s.text for s in shown])]
+    (scores,) = similarities(embedder, [question], [s.text for s in shown])
     best = sorted(sorted(range(len(shown)), key=lambda i: -scores[i])[:keep])
     return [replace(shown[i], id=n) for n, i in enumerate(best, start=1)]
 
