@@ -234,7 +234,7 @@ class Pipeline:
         model mistranslates names in short phrases ("Vostochny" came back "Vostro")."""
         cited = marker_numbers(text)
         bare = strip_markers(text).rstrip(".")
-        translated, _ = self.translation.translate(sentences(bare) or [bare], "en", language)
+        translated = self.translation.translate(sentences(bare) or [bare], "en", language)
         local = " ".join(t.strip() for t in translated if t.strip()).rstrip(".")
         if not local or local.casefold() == bare.casefold():
             return with_markers(bare, cited)

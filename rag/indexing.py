@@ -192,11 +192,12 @@ class Ingestor:
             def progress(done: int, _: int, base: int = finished) -> None:
                 on_step(article.source, "translate", base + done, total)
 
-            english, translators = self.translation.translate(flat, language, TARGET_LANGUAGE, on_progress=progress)
+            english = self.translation.translate(flat, language, TARGET_LANGUAGE, on_progress=progress)
+            made_by = self.translation.made_by(language, TARGET_LANGUAGE)
             cursor = 0
             for i in indexes:
                 count = len(texts[i])
-                out[i] = (english[cursor : cursor + count], translators[cursor : cursor + count])
+                out[i] = (english[cursor : cursor + count], [made_by] * count)
                 cursor += count
             finished += len(flat)
         on_step(article.source, "translate", total, total)

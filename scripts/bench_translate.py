@@ -67,7 +67,7 @@ def score_seed(path: Path, translation: Any, embedder: E5Embedding) -> tuple[str
     data = yaml.safe_load(path.read_text(encoding="utf-8"))
     sources = [row[data["language"]] for row in data["sentences"]]
     references = [row["en"] for row in data["sentences"]]
-    translated, _ = translation.translate(sources, data["language"], "en")
+    translated = translation.translate(sources, data["language"], "en")
     chrf = sacrebleu.corpus_chrf([" ".join(translated)], [[" ".join(references)]]).score
     bleu = sacrebleu.corpus_bleu([" ".join(translated)], [[" ".join(references)]]).score
     per_sentence = [sacrebleu.sentence_chrf(t, [r]).score for t, r in zip(translated, references)]
@@ -109,7 +109,7 @@ def main() -> None:
         for path in paths:
             source = sentences(path.read_text(encoding="utf-8"))
             reference_text = (args.corpus / "reference" / f"{path.stem}.en.txt").read_text(encoding="utf-8")
-            translated, _ = translation.translate(source, language, "en")
+            translated = translation.translate(source, language, "en")
             hypotheses.append(" ".join(t.strip() for t in translated))
             references.append(" ".join(reference_text.split()))
             aligned = sentences(reference_text)

@@ -36,7 +36,7 @@ def main() -> None:
             for q in answerable:
                 english = q.question
                 if q.language != "en":
-                    (english,), _ = pipeline.translation.translate([q.question], q.language, "en")
+                    (english,) = pipeline.translation.translate([q.question], q.language, "en")
                 hits = pipeline.retriever.search(english, q.question).hits
                 ranked = [h.chunk.source for h in hits]
                 hits_at_k.append(any(s in q.sources for s in ranked))

@@ -95,6 +95,6 @@ def test_another_model_translates_again_instead_of_reusing_the_cache(tmp_path):
     for model_file in ("first.gguf", "first.gguf", "second.gguf"):
         settings = Settings.load(data_dir=tmp_path, llm_model_path=tmp_path / model_file)
         model = ScriptedChat(lambda messages, name=model_file: f"Text from {name}.")
-        texts, _ = build_translation(settings, model).translate(["Мер відкрив бібліотеку."], "uk", "en")
+        texts = build_translation(settings, model).translate(["Мер відкрив бібліотеку."], "uk", "en")
         made.append((texts[0], len(model.prompts)))
     assert made == [("Text from first.gguf.", 1), ("Text from first.gguf.", 0), ("Text from second.gguf.", 1)]

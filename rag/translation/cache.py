@@ -21,7 +21,8 @@ class CachedTranslation:
     """Wraps a TranslatorChain; remembers every translated text in a SQLite file.
 
         cached = CachedTranslation(chain, cache_dir / "translations.sqlite")
-        texts, translators = cached.translate(["Привіт"], "uk", "en")
+        english = cached.translate(["Привіт"], "uk", "en")  # list[str], like every translator
+        cached.made_by("uk", "en")  # the name of the translator that makes (and made) them
     """
 
     def __init__(self, chain: TranslatorChain, path: Path, group: int = 8) -> None:
@@ -74,13 +75,17 @@ class CachedTranslation:
         row = self._conn().execute("SELECT text, translator FROM translations WHERE key = ?", (key,)).fetchone()
         return (row[0], row[1]) if row else None
 
-    def translate(self, texts: Sequence[str], src: str, dst: str, on_progress: Progress = _no_progress) -> tuple[list[str], list[str]]:
-        """Translations and, for each, the name of the translator that made it. Texts not cached
-        go to the translator ``group`` at a time (side by side where it can), and each group is
-        remembered at once: a killed run resumes after its last finished group.
-        ``on_progress(done, total)`` follows the texts translated."""
+    def made_by(self, src: str, dst: str) -> str:
+        """The name of the translator for a pair: the cache key holds it, so every cached
+        translation of the pair was made by it too."""
+        return "identity" if src == dst else self.chain.pick(src, dst).name
+
+    def translate(self, texts: Sequence[str], src: str, dst: str, on_progress: Progress = _no_progress) -> list[str]:
+        """The texts translated. Texts not cached go to the translator ``group`` at a time (side
+        by side where it can), and each group is remembered at once: a killed run resumes after
+        its last finished group. ``on_progress(done, total)`` follows the texts translated."""
         if src == dst:
-            return list(texts), ["identity"] * len(texts)
+            return list(texts)
         translator = self.chain.pick(src, dst)
         keys = [self._key(translator, t, src, dst) for t in texts]
         results = [self._lookup(k) for k in keys]
@@ -91,5 +96,4 @@ class CachedTranslation:
                 results[i] = (translated, translator.name)
                 self._remember(keys[i], translated, translator.name)
             on_progress(start + len(part), len(missing))
-        done = [r for r in results if r is not None]
-        return [r[0] for r in done], [r[1] for r in done]
+        return [r[0] for r in results if r is not None]
