@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Callable, Iterator, Protocol, Sequence
 
+from rag.batching import BatchDecoder
 from rag.errors import BackendError, ModelNotFoundError
 
 Message = dict[str, str]
@@ -38,9 +39,9 @@ def complete(model: ChatModel, messages: Sequence[Message], max_tokens: int, sto
 
 
 def complete_many(model: ChatModel, conversations: Sequence[Sequence[Message]], max_tokens: int) -> list[str]:
-    """Greedy replies to several independent conversations: concurrent requests where the model
-    is a server (its parallel slots batch them), else one after another. (In-process batching,
-    several llama.cpp sequences per decode step, was measured: no faster on 2 cores, see README.)"""
+    """Greedy replies to several independent conversations, side by side where the model can:
+    decoded together in-process (LlamaCppChat), concurrent requests to a server (its parallel
+    slots batch them); else one after another."""
     many = getattr(model, "complete_many", None)
     if many is not None:
         return list(many(conversations, max_tokens))
@@ -56,15 +57,19 @@ class LlamaCppChat:
     grew past 11 GB over the question set.)
     """
 
-    def __init__(self, model_path: Path, threads: int, context: int, prompt_lookup_tokens: int = 0, saved_prefixes: int = 4) -> None:
+    def __init__(self, model_path: Path, threads: int, context: int, prompt_lookup_tokens: int = 0, saved_prefixes: int = 4, batch_sequences: int = 16, batch_cells: int = 1024) -> None:
         self.model_path = model_path
         self.threads = threads
         self.context = context
         self.prompt_lookup_tokens = prompt_lookup_tokens
+        self.batch_sequences = batch_sequences  # complete_many decodes this many replies side by side (1: one after another)
+        self.batch_cells = batch_cells  # KV cells per side-by-side sequence: prompt plus reply
         self.name = f"llama.cpp:{model_path.name}"
         self._llama: Any = None
         self._lock = threading.Lock()  # one generation at a time: the model is not thread-safe
         self.prefixes = PrefixStates(saved_prefixes)
+        self._batcher: BatchDecoder | None = None  # made by complete_many, freed by the next stream
+        self._formatter: Any = None
 
     def _model(self) -> Any:
         if self._llama is None:
@@ -106,9 +111,43 @@ class LlamaCppChat:
             llama.eval(tokens)
             return len(tokens) / (time.perf_counter() - started)
 
+    def complete_many(self, conversations: Sequence[Sequence[Message]], max_tokens: int) -> list[str]:
+        """Greedy replies to several conversations, decoded side by side, ``batch_sequences`` at a
+        time (rag.batching); one that does not fit a sequence's cells goes one at a time."""
+        if self.batch_sequences <= 1:
+            return [complete(self, c, max_tokens).strip() for c in conversations]
+        with self._lock:
+            llama = self._model()
+            if self._batcher is None:
+                self._batcher = BatchDecoder(llama, self.batch_sequences, self.batch_cells, self.threads)
+            prompts = [self._prompt_tokens(llama, c) for c in conversations]
+            replies: dict[int, str] = {}
+            fitting = [i for i, p in enumerate(prompts) if self._batcher.fits(p, max_tokens)]
+            for i, tokens in zip(fitting, self._batcher.generate([prompts[i] for i in fitting], max_tokens)):
+                replies[i] = llama.detokenize(tokens).decode("utf-8", errors="ignore").strip()
+        for i, conversation in enumerate(conversations):
+            if i not in replies:
+                replies[i] = complete(self, conversation, max_tokens).strip()
+        return [replies[i] for i in range(len(conversations))]
+
+    def _prompt_tokens(self, llama: Any, messages: Sequence[Message]) -> list[int]:
+        """The conversation as llama-cpp-python's chat completion tokenizes it (the GGUF's chat
+        template, special tokens parsed)."""
+        if self._formatter is None:
+            from llama_cpp.llama_chat_format import Jinja2ChatFormatter
+
+            eos, bos = llama.token_eos(), llama.token_bos()
+            text = llama._model.token_get_text
+            self._formatter = Jinja2ChatFormatter(llama.metadata["tokenizer.chat_template"], text(eos) if eos != -1 else "", text(bos) if bos != -1 else "")
+        result = self._formatter(messages=list(messages))
+        return list(llama.tokenize(result.prompt.encode("utf-8"), add_bos=not result.added_special, special=True))
+
     def stream(self, messages: Sequence[Message], max_tokens: int, stop: Sequence[str] = (), schema: Schema | None = None) -> Iterator[str]:
         with self._lock:
             llama = self._model()
+            if self._batcher is not None:  # its context (about 0.8 GB) is not kept beside a chat
+                self._batcher.close()
+                self._batcher = None
             # Answering, translating and condensing have different fixed instructions; each
             # one's evaluated prefix is kept, so none re-reads its rules after another ran.
             self.prefixes.enter(llama, _prefix_key(messages))

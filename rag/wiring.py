@@ -53,7 +53,7 @@ def build_llm(settings: Settings) -> ChatModel:
     if settings.llm_backend == "scripted":
         return ScriptedChat()
     path = settings.llm_model_path or ensure_default_model(settings.models_dir)
-    return LlamaCppChat(path, settings.llm_threads, settings.llm_context, settings.llm_prompt_lookup_tokens, settings.llm_saved_prefixes)
+    return LlamaCppChat(path, settings.llm_threads, settings.llm_context, settings.llm_prompt_lookup_tokens, settings.llm_saved_prefixes, settings.llm_batch_sequences, settings.llm_batch_cells)
 
 
 def model_identity(settings: Settings) -> str:

@@ -2,9 +2,12 @@
 language against the professional English originals, sentences per second, how well the
 translation confidence (rag.translation.confidence) finds the worst translations, peak memory.
 
-    .venv/bin/python scripts/bench_translate.py [--corpus ../shared/eval/xquad-parallel] [--per-language 3]
+    .venv/bin/python scripts/bench_translate.py [--corpus ../shared/eval/xquad-parallel] [--per-language 3] [--batch-sequences 1,16]
 
-Every sentence is translated afresh (a new translation cache), one at a time, as ingestion does.
+Every sentence is translated afresh (a new translation cache per run). A language's sentences go
+to the translator in one call, as an article's do at ingest (groups of translation_batch, decoded
+side by side up to llm_batch_sequences); each --batch-sequences value is one run, one after the
+other in this process, so their sentences/s ratio is measured in one run.
 Paragraph scores join a paragraph's sentence translations. Sentence scores need the reference
 paragraph to split into as many sentences as the source; other paragraphs count only in the
 paragraph scores. The worst 10 % of sentences by sentence chrF count as bad translations; the
@@ -74,50 +77,29 @@ def score_seed(path: Path, translation: Any, embedder: E5Embedding) -> tuple[str
     return data["source"], len(sources), chrf, bleu, spearman(confidences(sources, translated, embedder), per_sentence)
 
 
-def main() -> None:
-    parser = argparse.ArgumentParser()
-    parser.add_argument("--corpus", type=Path, default=Path("../shared/eval/xquad-parallel"))
-    parser.add_argument("--per-language", type=int, default=3, help="paragraphs per language")
-    parser.add_argument("--languages", default="", help="comma-separated; default: every language of the corpus")
-    parser.add_argument("--data-dir", type=Path, default=None, help="reuse this folder's translation cache (then the speed figures mean nothing)")
-    parser.add_argument("--seed-references", default="tests/translation/seed_004.yaml", help="our own references for a seed article ('' to skip)")
-    args = parser.parse_args()
-
-    model_path = ensure_default_model(Settings.load().models_dir)
-    data = args.data_dir or Path(tempfile.mkdtemp(prefix="newsrag-bench-translate-"))
-    settings = Settings.load(data_dir=data, llm_model_path=model_path)
-    llm = build_llm(settings)
-    translation = build_translation(settings, llm)
-    embedder = E5Embedding(threads=settings.llm_threads)
-
-    files = sorted((args.corpus / "articles").glob("*.txt"))
-    wanted = set(args.languages.split(",")) if args.languages else {f.name.split("_")[0] for f in files}
-    by_language: dict[str, list[Path]] = {}
-    for f in files:
-        language = f.name.split("_")[0]
-        if language in wanted and len(by_language.setdefault(language, [])) < args.per_language:
-            by_language[language].append(f)
-
-    translation.translate(["Привіт."], "uk", "en")  # loads the model; not counted
+def translate_corpus(translation: Any, by_language: dict[str, list[Path]], corpus: Path, embedder: E5Embedding) -> tuple[list[Scored], float]:
+    """Every language's paragraphs translated in one call, as one article's sentences are at
+    ingest; prints the per-language table and returns the scored sentences and the seconds."""
     scored: list[Scored] = []
     seconds = 0.0
     print("| language | paragraphs | sentences | chrF | BLEU | s/sentence | aligned sentences | confidence, median |")
     print("| --- | --- | --- | --- | --- | --- | --- | --- |")
     for language, paths in sorted(by_language.items()):
-        hypotheses, references, count, started = [], [], 0, time.perf_counter()
-        of_language: list[Scored] = []
-        for path in paths:
-            source = sentences(path.read_text(encoding="utf-8"))
-            reference_text = (args.corpus / "reference" / f"{path.stem}.en.txt").read_text(encoding="utf-8")
-            translated = translation.translate(source, language, "en")
+        sources = [sentences(path.read_text(encoding="utf-8")) for path in paths]
+        started = time.perf_counter()
+        flat = translation.translate([s for source in sources for s in source], language, "en")
+        elapsed = time.perf_counter() - started
+        seconds += elapsed
+        hypotheses, references, of_language, cursor = [], [], [], 0
+        for path, source in zip(paths, sources):
+            translated = flat[cursor : cursor + len(source)]
+            cursor += len(source)
+            reference_text = (corpus / "reference" / f"{path.stem}.en.txt").read_text(encoding="utf-8")
             hypotheses.append(" ".join(t.strip() for t in translated))
             references.append(" ".join(reference_text.split()))
             aligned = sentences(reference_text)
             pairs = zip(source, translated, aligned if len(aligned) == len(source) else [None] * len(source))
             of_language += [Scored(language, s, t, r) for s, t, r in pairs]
-            count += len(source)
-        elapsed = time.perf_counter() - started
-        seconds += elapsed
         for item, score in zip(of_language, confidences([s.source for s in of_language], [s.translation for s in of_language], embedder)):
             item.confidence = score
             if item.reference is not None:
@@ -127,33 +109,71 @@ def main() -> None:
         bleu = sacrebleu.corpus_bleu(hypotheses, [references]).score
         aligned_count = sum(s.reference is not None for s in of_language)
         median = statistics.median(s.confidence for s in of_language)
-        print(f"| {language} | {len(paths)} | {count} | {chrf:.1f} | {bleu:.1f} | {elapsed / count:.2f} | {aligned_count} | {median:.3f} |", flush=True)
+        print(f"| {language} | {len(paths)} | {len(flat)} | {chrf:.1f} | {bleu:.1f} | {elapsed / len(flat):.2f} | {aligned_count} | {median:.3f} |", flush=True)
+    return scored, seconds
 
-    if args.seed_references:
-        scored_seed = score_seed(Path(args.seed_references), translation, embedder)
-        print(f"\nseed {scored_seed[0]}: {scored_seed[1]} sentences, chrF {scored_seed[2]:.1f}, BLEU {scored_seed[3]:.1f}; "
-              f"Spearman(confidence, sentence chrF) {scored_seed[4]:.2f}")
 
-    total = len(scored)
-    print(f"\nsequential: {total} sentences in {seconds:.0f} s, {total / seconds:.2f} sentences/s (in-process batching was measured no faster on 2 cores: README)")
+def report_confidence(scored: list[Scored]) -> None:
     aligned = [s for s in scored if s.reference is not None]
-    if len(aligned) >= 10:
-        k = max(1, round(FLAG_RATE * len(aligned)))
-        bad = {id(s) for s in sorted(aligned, key=lambda s: s.chrf)[:k]}
-        flagged = {id(s) for s in sorted(aligned, key=lambda s: s.confidence)[:k]}
-        hits = len(bad & flagged)
-        false_alarms = len(flagged - bad)
-        print(
-            f"confidence on {len(aligned)} aligned sentences: flagging its lowest {k} ({FLAG_RATE:.0%}) finds {hits} of the {k} worst by sentence chrF "
-            f"(hit rate {hits / k:.2f}; chance {FLAG_RATE:.2f}), false alarms {false_alarms} of {len(aligned) - k} others ({false_alarms / (len(aligned) - k):.2f}); "
-            f"Spearman(confidence, chrF) {spearman([s.confidence for s in aligned], [s.chrf for s in aligned]):.2f}"
-        )
-        marked = {id(s) for s in aligned if s.confidence < LOW_CONFIDENCE}
-        print(
-            f"at the product's threshold (confidence < {LOW_CONFIDENCE}, chosen on seed 004): {len(marked)} of {len(aligned)} marked doubtful, "
-            f"{len(bad & marked)} of the {k} worst found, false alarms {len(marked - bad)} of {len(aligned) - k} others ({len(marked - bad) / (len(aligned) - k):.2f})"
-        )
-    print(f"peak memory (max RSS): {resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024:.0f} MiB")
+    if len(aligned) < 10:
+        return
+    k = max(1, round(FLAG_RATE * len(aligned)))
+    bad = {id(s) for s in sorted(aligned, key=lambda s: s.chrf)[:k]}
+    flagged = {id(s) for s in sorted(aligned, key=lambda s: s.confidence)[:k]}
+    hits = len(bad & flagged)
+    false_alarms = len(flagged - bad)
+    print(
+        f"confidence on {len(aligned)} aligned sentences: flagging its lowest {k} ({FLAG_RATE:.0%}) finds {hits} of the {k} worst by sentence chrF "
+        f"(hit rate {hits / k:.2f}; chance {FLAG_RATE:.2f}), false alarms {false_alarms} of {len(aligned) - k} others ({false_alarms / (len(aligned) - k):.2f}); "
+        f"Spearman(confidence, chrF) {spearman([s.confidence for s in aligned], [s.chrf for s in aligned]):.2f}"
+    )
+    marked = {id(s) for s in aligned if s.confidence < LOW_CONFIDENCE}
+    print(
+        f"at the product's threshold (confidence < {LOW_CONFIDENCE}, chosen on seed 004): {len(marked)} of {len(aligned)} marked doubtful, "
+        f"{len(bad & marked)} of the {k} worst found, false alarms {len(marked - bad)} of {len(aligned) - k} others ({len(marked - bad) / (len(aligned) - k):.2f})"
+    )
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--corpus", type=Path, default=Path("../shared/eval/xquad-parallel"))
+    parser.add_argument("--per-language", type=int, default=3, help="paragraphs per language")
+    parser.add_argument("--languages", default="", help="comma-separated; default: every language of the corpus")
+    parser.add_argument("--data-dir", type=Path, default=None, help="reuse this folder's translation cache (then the speed figures mean nothing)")
+    parser.add_argument("--seed-references", default="tests/translation/seed_004.yaml", help="our own references for a seed article ('' to skip)")
+    parser.add_argument("--batch-sequences", default="1,16", help="comma-separated llm_batch_sequences to run one after another (1: one sentence at a time)")
+    args = parser.parse_args()
+
+    model_path = ensure_default_model(Settings.load().models_dir)
+    files = sorted((args.corpus / "articles").glob("*.txt"))
+    wanted = set(args.languages.split(",")) if args.languages else {f.name.split("_")[0] for f in files}
+    by_language: dict[str, list[Path]] = {}
+    for f in files:
+        language = f.name.split("_")[0]
+        if language in wanted and len(by_language.setdefault(language, [])) < args.per_language:
+            by_language[language].append(f)
+    embedder = E5Embedding(threads=Settings.load().llm_threads)
+
+    rates: dict[int, float] = {}
+    for sequences in [int(n) for n in args.batch_sequences.split(",")]:
+        data = args.data_dir or Path(tempfile.mkdtemp(prefix="newsrag-bench-translate-"))
+        settings = Settings.load(data_dir=data, llm_model_path=model_path, llm_batch_sequences=sequences)
+        llm = build_llm(settings)
+        translation = build_translation(settings, llm)
+        translation.translate(["Привіт.", "Добрий день."], "uk", "en")  # loads the model; not counted
+        print(f"\n## llm_batch_sequences={sequences} (translation groups of {settings.translation_batch})\n", flush=True)
+        scored, seconds = translate_corpus(translation, by_language, args.corpus, embedder)
+        rates[sequences] = len(scored) / seconds
+        if args.seed_references:
+            scored_seed = score_seed(Path(args.seed_references), translation, embedder)
+            print(f"\nseed {scored_seed[0]}: {scored_seed[1]} sentences, chrF {scored_seed[2]:.1f}, BLEU {scored_seed[3]:.1f}; "
+                  f"Spearman(confidence, sentence chrF) {scored_seed[4]:.2f}")
+        print(f"\n{len(scored)} sentences in {seconds:.0f} s, {rates[sequences]:.2f} sentences/s")
+        report_confidence(scored)
+        print(f"peak memory so far (max RSS): {resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024:.0f} MiB", flush=True)
+        del translation, llm
+    first = next(iter(rates))
+    print("\n" + ", ".join(f"{n} side by side: {rate / rates[first]:.2f}x the sentences/s of {first}" for n, rate in rates.items() if n != first))
 
 
 if __name__ == "__main__":

@@ -138,3 +138,22 @@ def test_seed_004_translation_against_our_references(real_pipeline):
     ours = " ".join(stored[source] for source in sources)
     references = " ".join(row["en"] for row in data["sentences"])
     assert sacrebleu.corpus_chrf([ours], [[references]]).score >= SEED_004_MIN_CHRF
+
+
+def test_sentences_translated_side_by_side_keep_their_own_numbers(real_model_path):
+    from rag.citations import numbers
+    from rag.llm import LlamaCppChat
+    from rag.translation.llm import LlmTranslator
+
+    # Invented sentences; five of them on three sequences, so two wait for a finished one.
+    sources = [
+        "Міська рада Вербівки 14 разів обговорювала ремонт мосту.",
+        "На ярмарок приїхали 230 фермерів з усієї області.",
+        "Бібліотека отримала 480 нових книжок.",
+        "Автобус № 7 курсуватиме кожні 20 хвилин.",
+        "Ремонт школи коштував 3,4 млн гривень.",
+    ]
+    model = LlamaCppChat(real_model_path, threads=2, context=1024, batch_sequences=3, batch_cells=512)
+    english = LlmTranslator(model, 120).translate(sources, "uk", "en")
+    assert model._batcher is not None  # they were decoded side by side
+    assert [numbers(e) for e in english] == [numbers(s) for s in sources], english
