@@ -129,8 +129,11 @@ class BatchDecoder:
                     chosen[sequence] = int(row.argmax())
         return chosen
 
+    def __del__(self) -> None:
+        self.close()
+
     def close(self) -> None:
-        if self._ctx:
+        if getattr(self, "_ctx", None):
             self._lib.llama_batch_free(self._batch)
             self._lib.llama_free(self._ctx)
             self._ctx = None

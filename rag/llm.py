@@ -68,7 +68,7 @@ class LlamaCppChat:
         self._llama: Any = None
         self._lock = threading.Lock()  # one generation at a time: the model is not thread-safe
         self.prefixes = PrefixStates(saved_prefixes)
-        self._batcher: BatchDecoder | None = None  # made by complete_many, freed by the next stream
+        self._batcher: BatchDecoder | None = None  # made by complete_many, freed by the next answer
         self._formatter: Any = None
 
     def _model(self) -> Any:
@@ -113,8 +113,9 @@ class LlamaCppChat:
 
     def complete_many(self, conversations: Sequence[Sequence[Message]], max_tokens: int) -> list[str]:
         """Greedy replies to several conversations, decoded side by side, ``batch_sequences`` at a
-        time (rag.batching); one that does not fit a sequence's cells goes one at a time."""
-        if self.batch_sequences <= 1:
+        time (rag.batching). A single conversation, or one that does not fit a sequence's cells,
+        goes one at a time through the main context, whose saved prefixes serve it."""
+        if self.batch_sequences <= 1 or len(conversations) <= 1:
             return [complete(self, c, max_tokens).strip() for c in conversations]
         with self._lock:
             llama = self._model()
@@ -145,7 +146,8 @@ class LlamaCppChat:
     def stream(self, messages: Sequence[Message], max_tokens: int, stop: Sequence[str] = (), schema: Schema | None = None) -> Iterator[str]:
         with self._lock:
             llama = self._model()
-            if self._batcher is not None:  # its context (about 0.8 GB) is not kept beside a chat
+            if schema is not None and self._batcher is not None:
+                # An answer: the side-by-side context (about 0.5 GB) is not kept beside a chat.
                 self._batcher.close()
                 self._batcher = None
             # Answering, translating and condensing have different fixed instructions; each

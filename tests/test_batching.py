@@ -46,7 +46,7 @@ def test_side_by_side_replies_are_the_one_at_a_time_replies(model_path):
         assert side_by_side.complete_many(_conversations(), max_tokens=8) == expected
         # Again, with the instructions held from the first call, in another order and grouping.
         assert side_by_side.complete_many(_conversations()[::-1], max_tokens=8) == expected[::-1]
-        assert side_by_side.complete_many(_conversations()[:1], max_tokens=8) == expected[:1]
+        assert side_by_side.complete_many(_conversations()[1:3], max_tokens=8) == expected[1:3]
 
 
 def test_identical_conversations_get_identical_replies(model_path):
@@ -64,9 +64,13 @@ def test_more_conversations_than_sequences_and_one_too_long(model_path):
     assert replies[4] == complete(chat, conversations[4], max_tokens=30).strip()
 
 
-def test_a_chat_after_batching_frees_the_batch_context(model_path):
+def test_an_answer_frees_the_batch_context_and_a_single_conversation_never_makes_one(model_path):
     chat = LlamaCppChat(model_path, threads=2, context=2048, batch_sequences=4, batch_cells=256)
+    chat.complete_many(_conversations()[:1], max_tokens=10)
+    assert chat._batcher is None
     chat.complete_many(_conversations(), max_tokens=10)
     assert chat._batcher is not None
-    assert complete(chat, [{"role": "user", "content": "Say hello."}], max_tokens=8).strip()
+    assert complete(chat, [{"role": "user", "content": "Say hello."}], max_tokens=8).strip()  # a translation of a question, say
+    assert chat._batcher is not None
+    assert complete(chat, [{"role": "user", "content": "Say hello in JSON."}], max_tokens=8, schema={"type": "object"}).strip()
     assert chat._batcher is None
