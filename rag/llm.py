@@ -57,7 +57,7 @@ class LlamaCppChat:
     grew past 11 GB over the question set.)
     """
 
-    def __init__(self, model_path: Path, threads: int, context: int, prompt_lookup_tokens: int = 0, saved_prefixes: int = 4, batch_sequences: int = 16, batch_cells: int = 1024) -> None:
+    def __init__(self, model_path: Path, threads: int, context: int, prompt_lookup_tokens: int = 0, saved_prefixes: int = 4, batch_sequences: int = 1, batch_cells: int = 1024) -> None:
         self.model_path = model_path
         self.threads = threads
         self.context = context

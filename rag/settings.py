@@ -97,7 +97,7 @@ class Settings(BaseSettings):
     llm_context: int = Field(default=4096, description="Context window in tokens for llama.cpp.")
     llm_saved_prefixes: int = Field(default=4, description="llama.cpp states kept, one per fixed prompt (answering, translating, condensing), so that none re-reads its instructions after another ran; 0 turns it off.")
     llm_prompt_lookup_tokens: int = Field(default=0, description="Prompt-lookup speculative decoding: tokens drafted from the prompt per step (0: off; measured in scripts/bench_answer.py, see README).")
-    llm_batch_sequences: int = Field(default=16, description="Translations the local model decodes side by side in one llama.cpp context (1: one after another; measured: see README). Its context holds llm_batch_cells KV cells per sequence, about 0.7 GB at the defaults, freed before the next answer.")
+    llm_batch_sequences: int = Field(default=1, description="Translations the local model decodes side by side in one llama.cpp context (1: one after another; 16 translates 1.2x faster but scored 4 questions fewer on the evaluation sets: see README). Raise translation_batch with it. Its context holds llm_batch_cells KV cells per sequence, about 0.7 GB at the defaults, freed before the next answer.")
     llm_batch_cells: int = Field(default=1024, description="KV cells per side-by-side sequence (prompt plus reply); a longer translation prompt goes one at a time.")
     max_answer_tokens: int = Field(default=200, description="Longest generated answer in tokens.")
     native_answer_languages: list[str] = Field(default=["es", "fr"], description="Languages the local model translates English answers into (measured: see README); questions in others are answered in English with a note, unless an Argos pair from English is installed.")
@@ -107,7 +107,7 @@ class Settings(BaseSettings):
         default=None,
         description="Source languages the local model may translate into English where no Argos pair is installed; None: every language py3langid detects. An article in a language left out is stored untranslated.",
     )
-    translation_batch: int = Field(default=32, description="Sentences sent to the translator together (decoded side by side by the local model, up to llm_batch_sequences) and cached as a group: a killed ingest resumes after the last group.")
+    translation_batch: int = Field(default=8, description="Sentences sent to the translator together (decoded side by side by the local model, up to llm_batch_sequences) and cached as a group: a killed ingest resumes after the last group.")
     llm_parallel_requests: int = Field(default=1, description="Concurrent requests to the model server when translating a group; raise it for a server with parallel slots (llama.cpp's server --parallel N, vLLM). llama-cpp-python's server cuts a running reply short when another arrives unless started with --interrupt_requests False.")
     reject_translation_below: float = Field(default=REJECTED_BELOW, description="A translation whose confidence (multilingual-e5 cosine with its source) is under this is not kept: the sentence is stored as written. Applies with original_embedder 'e5' only (measured: see README).")
     translation_max_tokens: int = Field(default=300, description="Longest LLM translation of one sentence, in tokens.")

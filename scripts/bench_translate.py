@@ -6,7 +6,7 @@ translation confidence (rag.translation.confidence) finds the worst translations
 
 Every sentence is translated afresh (a new translation cache per run). A language's sentences go
 to the translator in one call, as an article's do at ingest (groups of translation_batch, decoded
-side by side up to llm_batch_sequences); each --batch-sequences value is one run, one after the
+side by side up to llm_batch_sequences; groups of 32 here, for every run); each --batch-sequences value is one run, one after the
 other in this process, so their sentences/s ratio is measured in one run.
 Paragraph scores join a paragraph's sentence translations. Sentence scores need the reference
 paragraph to split into as many sentences as the source; other paragraphs count only in the
@@ -157,7 +157,7 @@ def main() -> None:
     rates: dict[int, float] = {}
     for sequences in [int(n) for n in args.batch_sequences.split(",")]:
         data = args.data_dir or Path(tempfile.mkdtemp(prefix="newsrag-bench-translate-"))
-        settings = Settings.load(data_dir=data, llm_model_path=model_path, llm_batch_sequences=sequences)
+        settings = Settings.load(data_dir=data, llm_model_path=model_path, llm_batch_sequences=sequences, translation_batch=32)
         llm = build_llm(settings)
         translation = build_translation(settings, llm)
         translation.translate(["Привіт.", "Добрий день."], "uk", "en")  # loads the model; not counted
