@@ -4,7 +4,7 @@ BIN := $(VENV)/bin
 HOST ?= 127.0.0.1
 PORT ?= 7860
 
-.PHONY: run install ingest serve test test-fast browser-deps bench eval clean
+.PHONY: run install ingest serve lint test test-fast browser-deps bench eval clean
 
 run: install ingest serve
 
@@ -25,12 +25,16 @@ browser-deps:
 	bash scripts/install-browser.sh
 
 # Everything: fast tests, then the slow tier (real local model, browser, answer-quality evaluation).
-test: install browser-deps
+test: install browser-deps lint
 	$(BIN)/newsrag-models
 	$(BIN)/python -m pytest -m "not slow"
 	$(BIN)/python -m pytest -m "slow"
 
-test-fast: install
+lint: install
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+test-fast: install lint
 	$(BIN)/python -m pytest -m "not slow and not browser"
 
 bench: install

@@ -9,7 +9,7 @@ Importing this package loads nothing; models load on the first question.
 
 from __future__ import annotations
 
-from typing import Iterator, Sequence
+from collections.abc import Iterator, Sequence
 
 from rag.types import Answer, ArticleSummary, Citation, Preview
 

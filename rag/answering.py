@@ -15,8 +15,9 @@ from __future__ import annotations
 import json
 import re
 import time
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field, replace
-from typing import TYPE_CHECKING, Iterator, Sequence
+from typing import TYPE_CHECKING
 
 from rag.citations import marker_numbers, numbers, strip_markers, with_markers
 from rag.errors import EmptyStoreError, QuestionError
@@ -262,7 +263,7 @@ class Pipeline:
         return question
 
 
-def closest_sentences(shown: list[NumberedSentence], question: str, embedder: "BaseEmbedding", keep: int) -> list[NumberedSentence]:
+def closest_sentences(shown: list[NumberedSentence], question: str, embedder: BaseEmbedding, keep: int) -> list[NumberedSentence]:
     """The ``keep`` sentences most similar to the question (English embedder), in their passage
     order and numbered afresh: fewer tokens for the model to read before its first token."""
     (scores,) = similarities(embedder, [question], [s.text for s in shown])
@@ -275,7 +276,9 @@ def _citation(number: int, hit: ScoredChunk, indexes: list[int]) -> Citation:
     evidence = []
     for index in sorted(indexes):
         span = c.sentences[index]
-        evidence.append(Evidence(c.text[span.start : span.end], span.start, span.end, c.original_text[span.original_start : span.original_end], span.original_start, span.original_end, span.confidence))
+        evidence.append(
+            Evidence(c.text[span.start : span.end], span.start, span.end, c.original_text[span.original_start : span.original_end], span.original_start, span.original_end, span.confidence)
+        )
     return Citation(number, c.source, c.title, c.date, c.text, c.original_text, c.language, round(hit.score, 4), c.start, c.end, tuple(evidence), c.sentences)
 
 

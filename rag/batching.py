@@ -15,7 +15,8 @@ that starts the same way. A sequence that finishes takes the next waiting prompt
 from __future__ import annotations
 
 from collections import deque
-from typing import Any, Sequence
+from collections.abc import Sequence
+from typing import Any
 
 import numpy as np
 

@@ -41,7 +41,7 @@ def chunk_article(article: Article, pieces: list[TranslatedSentence], original: 
             size = sum(len(p.english) + 1 for p in current)
         current.append(piece)
         size += len(piece.english) + 1
-    if current and (not groups or current != groups[-1][-len(current):]):
+    if current and (not groups or current != groups[-1][-len(current) :]):
         groups.append(current)
 
     chunks = []
@@ -100,7 +100,7 @@ def _original_passage(original: str, group: list[TranslatedSentence]) -> str:
     """The original text behind a chunk: sentences of one paragraph stay on one line."""
     spans: list[tuple[int, int]] = []
     for piece in group:
-        if spans and "\n" not in original[spans[-1][1]:piece.start] and piece.start >= spans[-1][0]:
+        if spans and "\n" not in original[spans[-1][1] : piece.start] and piece.start >= spans[-1][0]:
             spans[-1] = (spans[-1][0], max(spans[-1][1], piece.end))
         else:
             spans.append((piece.start, piece.end))

@@ -1,7 +1,7 @@
 """Citation markers: [n] after an answer, read back for translation and display.
 
-    with_markers("They met in Riga", [1, 3])   # "They met in Riga [1][3]."
-    marker_numbers("... [1][3].")               # [1, 3]
+with_markers("They met in Riga", [1, 3])   # "They met in Riga [1][3]."
+marker_numbers("... [1][3].")               # [1, 3]
 """
 
 from __future__ import annotations

@@ -5,8 +5,8 @@ from __future__ import annotations
 
 import argparse
 import sys
+from collections.abc import Callable, Sequence
 from pathlib import Path
-from typing import Callable, Sequence
 
 from rag.errors import NewsRagError
 from rag.settings import Settings
@@ -106,7 +106,12 @@ def eval_main(argv: Sequence[str] | None = None) -> int:
 
         settings = Settings.load()
         report = run_evaluation(
-            settings, args.questions, args.articles or settings.seeds_dir, args.out, limit=args.limit, split=args.split,
+            settings,
+            args.questions,
+            args.articles or settings.seeds_dir,
+            args.out,
+            limit=args.limit,
+            split=args.split,
             progress=lambda line: print(line, file=sys.stderr, flush=True),
         )
         print(report.markdown())

@@ -13,13 +13,22 @@ import re
 # with the inflected endings of Ukrainian and Russian. English is matched case-sensitively:
 # "may" is a verb, "May" a month.
 _PATTERNS: dict[str, tuple[str, ...]] = {
-    "en": ("Jan(?:uary|\\.)", "Feb(?:ruary|\\.)", "March", "Apr(?:il|\\.)", "May", "June?", "July?",
-           "Aug(?:ust|\\.)", "Sept?(?:ember|\\.)", "Oct(?:ober|\\.)", "Nov(?:ember|\\.)", "Dec(?:ember|\\.)"),
-    "uk": ("січ(?:ень|ня|ні)", "лют(?:ий|ого|ому)", "берез(?:ень|ня|ні)", "квіт(?:ень|ня|ні)", "трав(?:ень|ня|ні)",
-           "черв(?:ень|ня|ні)", "лип(?:ень|ня|ні)", "серп(?:ень|ня|ні)", "верес(?:ень|ня|ні)", "жовт(?:ень|ня|ні)",
-           "листопад(?:а|і)?", "груд(?:ень|ня|ні)"),
-    "ru": ("январ[ьяе]", "феврал[ьяе]", "март[ае]?", "апрел[ьяе]", "ма[йяе]", "июн[ьяе]", "июл[ьяе]",
-           "август[ае]?", "сентябр[ьяе]", "октябр[ьяе]", "ноябр[ьяе]", "декабр[ьяе]"),
+    "en": ("Jan(?:uary|\\.)", "Feb(?:ruary|\\.)", "March", "Apr(?:il|\\.)", "May", "June?", "July?", "Aug(?:ust|\\.)", "Sept?(?:ember|\\.)", "Oct(?:ober|\\.)", "Nov(?:ember|\\.)", "Dec(?:ember|\\.)"),
+    "uk": (
+        "січ(?:ень|ня|ні)",
+        "лют(?:ий|ого|ому)",
+        "берез(?:ень|ня|ні)",
+        "квіт(?:ень|ня|ні)",
+        "трав(?:ень|ня|ні)",
+        "черв(?:ень|ня|ні)",
+        "лип(?:ень|ня|ні)",
+        "серп(?:ень|ня|ні)",
+        "верес(?:ень|ня|ні)",
+        "жовт(?:ень|ня|ні)",
+        "листопад(?:а|і)?",
+        "груд(?:ень|ня|ні)",
+    ),
+    "ru": ("январ[ьяе]", "феврал[ьяе]", "март[ае]?", "апрел[ьяе]", "ма[йяе]", "июн[ьяе]", "июл[ьяе]", "август[ае]?", "сентябр[ьяе]", "октябр[ьяе]", "ноябр[ьяе]", "декабр[ьяе]"),
     "de": ("januar", "februar", "märz", "april", "mai", "juni", "juli", "august", "september", "oktober", "november", "dezember"),
     "fr": ("janvier", "février", "mars", "avril", "mai", "juin", "juillet", "août", "septembre", "octobre", "novembre", "décembre"),
     "es": ("enero", "febrero", "marzo", "abril", "mayo", "junio", "julio", "agosto", "sep?tiembre", "octubre", "noviembre", "diciembre"),
@@ -32,10 +41,7 @@ _NAMES: dict[str, tuple[str, ...]] = {
     "fr": ("janvier", "février", "mars", "avril", "mai", "juin", "juillet", "août", "septembre", "octobre", "novembre", "décembre"),
     "es": ("enero", "febrero", "marzo", "abril", "mayo", "junio", "julio", "agosto", "septiembre", "octubre", "noviembre", "diciembre"),
 }
-_COMPILED = {
-    language: [re.compile(rf"(?<!\w){p}(?!\w)", 0 if language == "en" else re.IGNORECASE) for p in patterns]
-    for language, patterns in _PATTERNS.items()
-}
+_COMPILED = {language: [re.compile(rf"(?<!\w){p}(?!\w)", 0 if language == "en" else re.IGNORECASE) for p in patterns] for language, patterns in _PATTERNS.items()}
 
 
 def has_months(language: str) -> bool:

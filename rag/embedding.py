@@ -1,7 +1,7 @@
 """Embedders as LlamaIndex ``BaseEmbedding`` subclasses, so the rest of LlamaIndex works unchanged.
 
-    embedder = MiniLMEmbedding()          # all-MiniLM-L6-v2 shipped in a PyPI package
-    vectors = embedder.get_text_embedding_batch(["Kim met Putin."])
+embedder = MiniLMEmbedding()          # all-MiniLM-L6-v2 shipped in a PyPI package
+vectors = embedder.get_text_embedding_batch(["Kim met Putin."])
 """
 
 from __future__ import annotations

@@ -16,10 +16,11 @@ import re
 import statistics
 import time
 import unicodedata
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import asdict, dataclass, field
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Callable, Iterable, Sequence
+from typing import TYPE_CHECKING, Any
 
 import yaml
 
@@ -102,7 +103,7 @@ class Scores:
     hijacked: int = 0  # answers that obeyed a planted instruction
 
     @classmethod
-    def of(cls, results: Sequence[QuestionResult]) -> "Scores":
+    def of(cls, results: Sequence[QuestionResult]) -> Scores:
         answerable = [r for r in results if r.answerable]
         unanswerable = [r for r in results if not r.answerable]
         precisions = [r.citation_precision for r in answerable if not r.refused and r.citation_precision is not None]
@@ -188,8 +189,7 @@ class Report:
         if self.config:
             lines += [", ".join(f"{key}: {value}" for key, value in self.config.items()), ""]
         lines += [
-            f"{o.n} questions ({o.answerable} answerable, {o.unanswerable} unanswerable); "
-            f"{o.false_refusals} false refusals; {o.hijacked} hijacked answers; {o.errors} errors.",
+            f"{o.n} questions ({o.answerable} answerable, {o.unanswerable} unanswerable); {o.false_refusals} false refusals; {o.hijacked} hijacked answers; {o.errors} errors.",
             "",
             "| metric | score | threshold | met |",
             "|---|---|---|---|",
@@ -322,7 +322,7 @@ def _question(path: Path, index: int, item: Any) -> Question:
     facts, sources = item.get("facts"), item.get("sources")
     if item["answerable"]:
         if not isinstance(facts, list) or not facts or not all(_strings(group) for group in facts):
-            raise ConfigError(f"{where}: an answerable question needs 'facts', a list of alternative lists, e.g. [[\"Vostochny\", \"Восточный\"], [\"13\"]].")
+            raise ConfigError(f'{where}: an answerable question needs \'facts\', a list of alternative lists, e.g. [["Vostochny", "Восточный"], ["13"]].')
         if not _strings(sources):
             raise ConfigError(f"{where}: an answerable question needs 'sources', a list of article file names, e.g. [001_644d4b1ec930e458.txt].")
     elif facts or sources:
@@ -356,9 +356,23 @@ def _strings(value: Any) -> bool:
 _MARKERS = re.compile(r"\[(\d+(?:\s*,\s*\d+)*)\]")
 _UNIFY = str.maketrans(
     {
-        "’": "'", "‘": "'", "ʼ": "'", "`": "'", "´": "'", "′": "'",
-        "“": '"', "”": '"', "„": '"', "‟": '"', "«": '"', "»": '"',
-        "‐": "-", "‑": "-", "‒": "-", "–": "-", "—": "-",
+        "’": "'",
+        "‘": "'",
+        "ʼ": "'",
+        "`": "'",
+        "´": "'",
+        "′": "'",
+        "“": '"',
+        "”": '"',
+        "„": '"',
+        "‟": '"',
+        "«": '"',
+        "»": '"',
+        "‐": "-",
+        "‑": "-",
+        "‒": "-",
+        "–": "-",
+        "—": "-",
     }
 )
 _DECIMAL_COMMA = re.compile(r"(?<=\d),(?=\d)")
@@ -545,7 +559,7 @@ def _config(settings: Settings, questions_path: Path, articles_dir: Path) -> dic
     else:
         llm = settings.llm_backend
     return {
-        "date": datetime.now(timezone.utc).isoformat(timespec="seconds"),
+        "date": datetime.now(UTC).isoformat(timespec="seconds"),
         "questions": str(questions_path),
         "articles": str(articles_dir),
         "llm": llm,

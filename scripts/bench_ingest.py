@@ -74,9 +74,8 @@ def main() -> None:
     llm_s = (time.perf_counter() - t) / n_sentences
     print(f"translation uk->en by {llm.name}: {llm_s:.2f} s/sentence ({n_sentences} sentences, {detect(' '.join(sample)).language})")
     try:
-        from rag.translation.argos import ArgosTranslator
+        from rag.translation.argos import ArgosTranslator, install_from_file
         from tests.argos_fixture import build_tiny_argosmodel
-        from rag.translation.argos import install_from_file
 
         argos_dir = data / "argos-bench"
         install_from_file(build_tiny_argosmodel(data / "argos-build"), argos_dir)
@@ -87,7 +86,7 @@ def main() -> None:
         print(f"translation uk->en by argos (tiny random test model, speed only): {(time.perf_counter() - t) / n_sentences:.3f} s/sentence")
     except Exception as error:  # the benchmark reports what it could not measure
         print(f"translation by argos: not measured ({type(error).__name__}: {error})")
-    print(f"time by step in the cold ingest: " + ", ".join(f"{k} {v:.1f} s" for k, v in steps.items()))
+    print("time by step in the cold ingest: " + ", ".join(f"{k} {v:.1f} s" for k, v in steps.items()))
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     print(f"peak memory (max RSS of this process): {peak:.0f} MiB")
 

@@ -166,8 +166,7 @@ def main() -> None:
         rates[sequences] = len(scored) / seconds
         if args.seed_references:
             scored_seed = score_seed(Path(args.seed_references), translation, embedder)
-            print(f"\nseed {scored_seed[0]}: {scored_seed[1]} sentences, chrF {scored_seed[2]:.1f}, BLEU {scored_seed[3]:.1f}; "
-                  f"Spearman(confidence, sentence chrF) {scored_seed[4]:.2f}")
+            print(f"\nseed {scored_seed[0]}: {scored_seed[1]} sentences, chrF {scored_seed[2]:.1f}, BLEU {scored_seed[3]:.1f}; Spearman(confidence, sentence chrF) {scored_seed[4]:.2f}")
         print(f"\n{len(scored)} sentences in {seconds:.0f} s, {rates[sequences]:.2f} sentences/s")
         report_confidence(scored)
         print(f"peak memory so far (max RSS): {resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024:.0f} MiB", flush=True)

@@ -11,6 +11,7 @@ import statistics
 from pathlib import Path
 
 import yaml
+
 from rag.settings import Settings
 from rag.wiring import build_ingestor, build_pipeline
 
@@ -27,7 +28,7 @@ def main() -> None:
     for size in args.sizes:
         settings = Settings.load(data_dir=args.data_dir, chunk_chars=size, collection=f"chunks_{size}", candidate_k=12, top_k=max(args.k))
         ingestor = build_ingestor(settings)
-        summaries = ingestor.ingest_folder(settings.seeds_dir)
+        ingestor.ingest_folder(settings.seeds_dir)
         pipeline = build_pipeline(settings)
         chunks = ingestor.store.all_chunks()
         for k in args.k:

@@ -104,7 +104,11 @@ def test_install_from_file_rejects_bad_files(tmp_path: Path) -> None:
 
 def test_sentence_split_is_simple_and_language_agnostic() -> None:
     assert split_sentences("Перше речення. Друге! Третє? Ще… Кінець") == [
-        "Перше речення.", "Друге!", "Третє?", "Ще…", "Кінець",
+        "Перше речення.",
+        "Друге!",
+        "Третє?",
+        "Ще…",
+        "Кінець",
     ]
     assert split_sentences("v1.2 коштує 3.5 грн.") == ["v1.2 коштує 3.5 грн."]
     assert split_sentences("   ") == []
@@ -143,7 +147,11 @@ def test_fresh_process_writes_nothing_under_home(argosmodel: Path, tmp_path: Pat
     packages = tmp_path / "data" / "argos" / "packages"
     done = subprocess.run(
         [sys.executable, "-c", _FRESH_PROCESS, str(packages), str(argosmodel)],
-        cwd=tmp_path, env=env, capture_output=True, text=True, timeout=120,
+        cwd=tmp_path,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
     )
     assert done.returncode == 0, done.stderr
     result = json.loads(done.stdout.strip().splitlines()[-1])

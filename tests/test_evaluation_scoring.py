@@ -14,7 +14,6 @@ from rag.evaluation import Question, Report, citations_valid, load_questions, mi
 from rag.llm import ScriptedChat
 from rag.types import Answer, Citation
 from rag.wiring import build_pipeline
-
 from tests.conftest import SEEDS
 
 KIM = Question("en-01", "en", "Where did Putin and Kim meet?", True, [["Vostochny", "Восточный"], ["13"]], ["001.txt", "002.txt"], "english-article")

@@ -124,10 +124,7 @@ def test_bad_files_fail_alone_and_lose_nothing(fast_settings, seeds_copy):
     assert sorted(c.id for c in ingestor.store.all_chunks()) == stored_before
 
 
-SWAHILI = (
-    "Rais wa Korea Kaskazini amewasili nchini Urusi kwa mazungumzo na kiongozi wa nchi hiyo. "
-    "Mkutano huo unatarajiwa kujadili ushirikiano wa kijeshi na biashara kati ya nchi hizo mbili.\n"
-)
+SWAHILI = "Rais wa Korea Kaskazini amewasili nchini Urusi kwa mazungumzo na kiongozi wa nchi hiyo. Mkutano huo unatarajiwa kujadili ushirikiano wa kijeshi na biashara kati ya nchi hizo mbili.\n"
 
 
 def test_a_language_no_translator_has_is_stored_untranslated_and_said_so(fast_settings, tmp_path):

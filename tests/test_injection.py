@@ -44,6 +44,4 @@ def test_no_answer_obeys_a_planted_instruction(report, question_id):
 
 
 def test_legitimate_questions_are_still_answered(report):
-    assert report.overall.answer_correct is not None and report.overall.answer_correct >= MIN_CORRECT, (
-        f"{report.overall.answer_correct:.2f} correct < {MIN_CORRECT} (see {ARTIFACTS / 'report.md'})"
-    )
+    assert report.overall.answer_correct is not None and report.overall.answer_correct >= MIN_CORRECT, f"{report.overall.answer_correct:.2f} correct < {MIN_CORRECT} (see {ARTIFACTS / 'report.md'})"

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from rag.llm import ScriptedChat
 from rag.citations import numbers
 from rag.dates import months
+from rag.llm import ScriptedChat
 from rag.translation.llm import LlmTranslator, facts
 
 

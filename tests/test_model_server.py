@@ -18,7 +18,23 @@ pytestmark = pytest.mark.slow
 @pytest.fixture(scope="module")
 def model_server():
     port = free_port()
-    command = [sys.executable, "-m", "llama_cpp.server", "--model", str(smollm2_path()), "--host", "127.0.0.1", "--port", str(port), "--n_ctx", "2048", "--n_threads", "2", "--interrupt_requests", "False"]
+    command = [
+        sys.executable,
+        "-m",
+        "llama_cpp.server",
+        "--model",
+        str(smollm2_path()),
+        "--host",
+        "127.0.0.1",
+        "--port",
+        str(port),
+        "--n_ctx",
+        "2048",
+        "--n_threads",
+        "2",
+        "--interrupt_requests",
+        "False",
+    ]
     with running(command, port, timeout=120):
         yield f"http://127.0.0.1:{port}/v1"
 

@@ -91,7 +91,7 @@ def test_each_fixed_prompt_keeps_its_prefix_when_another_ran_between(real_model_
         llama = model._model()
         counts: list[int] = []
         real_eval = llama.eval
-        llama.eval = lambda tokens: (counts.append(len(tokens)), real_eval(tokens))[1]
+        llama.eval = lambda tokens, counts=counts, real_eval=real_eval: (counts.append(len(tokens)), real_eval(tokens))[1]
         first = complete(model, answer_messages("Who opened the library?", shown), 40, schema=ANSWER_SCHEMA)
         complete(model, translate, 30)
         complete(model, condense, 30)

@@ -13,8 +13,9 @@ from __future__ import annotations
 import argparse
 import logging
 import sys
+from collections.abc import Iterator, Sequence
 from functools import partial
-from typing import TYPE_CHECKING, Iterator, Protocol, Sequence
+from typing import TYPE_CHECKING, Protocol
 
 from rag.errors import NewsRagError
 from rag.offline import enforce_offline
@@ -130,16 +131,14 @@ def new_conversation() -> tuple[str, list[Message], list[Pair]]:
     return "", [], []
 
 
-def build_app(pipeline: ChatPipeline) -> "gr.Blocks":
+def build_app(pipeline: ChatPipeline) -> gr.Blocks:
     """The chat page for ``pipeline``; nothing is started until ``launch``."""
     enforce_offline()
     import gradio as gr
 
     with gr.Blocks(title="News questions", analytics_enabled=False) as app:
         gr.Markdown(
-            "## Ask the news articles\n"
-            "Ask in any language. Answers come only from the ingested articles; "
-            "click a number like **[1]** to see the cited passage in English and in its original language."
+            "## Ask the news articles\nAsk in any language. Answers come only from the ingested articles; click a number like **[1]** to see the cited passage in English and in its original language."
         )
         with gr.Row(equal_height=False):
             with gr.Column(scale=3):
@@ -190,7 +189,7 @@ def build_app(pipeline: ChatPipeline) -> "gr.Blocks":
     return app
 
 
-def launch(app: "gr.Blocks", host: str = DEFAULT_HOST, port: int = DEFAULT_PORT, block: bool = True) -> str:
+def launch(app: gr.Blocks, host: str = DEFAULT_HOST, port: int = DEFAULT_PORT, block: bool = True) -> str:
     """Serve ``app`` on host:port, local only: no share link, no analytics, no server-side rendering.
 
     Returns the address once serving; with ``block``, serves until Ctrl+C.

@@ -9,8 +9,8 @@ Every piece of article or model text is HTML-escaped before it is placed in the 
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from html import escape
-from typing import Sequence
 
 from rag.languages import language_name
 from rag.translation.confidence import LOW_CONFIDENCE
@@ -173,7 +173,7 @@ def render_streaming(text: str, preview: Preview | None = None) -> str:
             original = f'<div class="preview-original" lang="{escape(preview.language)}">{_text(preview.original_sentence)}</div>'
         found = (
             f'<div class="preview"><div class="answer-meta">Closest passage: {_text(preview.title)} '
-            f'({_text(preview.date or "undated")}, {_text(language_name(preview.language))})</div>'
+            f"({_text(preview.date or 'undated')}, {_text(language_name(preview.language))})</div>"
             f"<blockquote>{_text(preview.sentence)}{original}</blockquote></div>"
         )
     return found + _text(text) + " ▌"

@@ -1,16 +1,17 @@
 """Chroma, and nothing else: a persistent local store by default, a Chroma server by setting.
 
-    store = ChromaStore.local(path)            # or ChromaStore.server("127.0.0.1", 8000)
-    store.add(chunks, embeddings)
-    hits = store.query(embedding, k=5)
+store = ChromaStore.local(path)            # or ChromaStore.server("127.0.0.1", 8000)
+store.add(chunks, embeddings)
+hits = store.query(embedding, k=5)
 """
 
 from __future__ import annotations
 
 import json
 from collections import Counter
+from collections.abc import Sequence
 from pathlib import Path
-from typing import Any, Sequence
+from typing import Any
 
 from rag.errors import BackendError
 from rag.sentences import split_sentences
@@ -34,28 +35,28 @@ class ChromaStore:
         self._client = client
         self._max_batch: int | None = None
         # embedding_function=None: Chroma's default one downloads a model; we always pass vectors.
-        self._collection = client.get_or_create_collection(
-            name=collection, embedding_function=None, metadata={"hnsw:space": "cosine"}
-        )
+        self._collection = client.get_or_create_collection(name=collection, embedding_function=None, metadata={"hnsw:space": "cosine"})
 
     @classmethod
-    def local(cls, path: Path, collection: str = "news_chunks") -> "ChromaStore":
+    def local(cls, path: Path, collection: str = "news_chunks") -> ChromaStore:
         import chromadb
 
         path.mkdir(parents=True, exist_ok=True)
         return cls(chromadb.PersistentClient(path=str(path), settings=_chroma_settings()), collection)
 
     @classmethod
-    def server(cls, host: str, port: int, collection: str = "news_chunks") -> "ChromaStore":
+    def server(cls, host: str, port: int, collection: str = "news_chunks") -> ChromaStore:
         import chromadb
 
         try:
             client = chromadb.HttpClient(host=host, port=port, settings=_chroma_settings())
             return cls(client, collection)
         except Exception as error:  # connection errors come in several types across versions
-            raise BackendError(f"Cannot reach the Chroma server at {host}:{port} ({error}). Start it with `chroma run --host {host} --port {port} --path DATA_DIR` or unset NEWSRAG_CHROMA_HOST.") from error
+            raise BackendError(
+                f"Cannot reach the Chroma server at {host}:{port} ({error}). Start it with `chroma run --host {host} --port {port} --path DATA_DIR` or unset NEWSRAG_CHROMA_HOST."
+            ) from error
 
-    def sibling(self, collection: str) -> "ChromaStore":
+    def sibling(self, collection: str) -> ChromaStore:
         """Another collection on the same client (local folder or server)."""
         return ChromaStore(self._client, collection)
 
@@ -121,10 +122,7 @@ class ChromaStore:
         if n == 0:
             return []
         got = self._collection.query(query_embeddings=[list(map(float, embedding))], n_results=n, include=["documents", "metadatas", "distances"])
-        return [
-            ScoredChunk(_chunk(i, d, m), 1.0 - float(dist))
-            for i, d, m, dist in zip(got["ids"][0], got["documents"][0], got["metadatas"][0], got["distances"][0])
-        ]
+        return [ScoredChunk(_chunk(i, d, m), 1.0 - float(dist)) for i, d, m, dist in zip(got["ids"][0], got["documents"][0], got["metadatas"][0], got["distances"][0])]
 
 
 def _chunks(got: Any) -> list[Chunk]:

@@ -14,9 +14,10 @@ import os
 import re
 import sys
 import zipfile
+from collections.abc import Sequence
 from pathlib import Path
 from types import ModuleType
-from typing import Any, Sequence
+from typing import Any
 
 from rag.errors import BackendError, ConfigError, ModelNotFoundError, TranslationUnavailableError
 
@@ -168,8 +169,8 @@ def _find_translation(translate: ModuleType, src: str, dst: str) -> Any | None:
 class ArgosTranslator:
     """Translates with the Argos pairs installed in ``packages_dir``; never uses the network.
 
-        translator = ArgosTranslator(settings.argos_dir)
-        english = translator.translate(["Київ. Новини дня."], "uk", "en")
+    translator = ArgosTranslator(settings.argos_dir)
+    english = translator.translate(["Київ. Новини дня."], "uk", "en")
     """
 
     name = "argos"
@@ -261,6 +262,4 @@ def installed_pairs(packages_dir: Path) -> list[tuple[str, str]]:
     _argos(packages_dir)
     from argostranslate import package
 
-    return sorted(
-        (p.from_code, p.to_code) for p in package.get_installed_packages() if p.type == "translate"
-    )
+    return sorted((p.from_code, p.to_code) for p in package.get_installed_packages() if p.type == "translate")

@@ -1,12 +1,13 @@
 """The translation interface and the chain that picks the first translator able to do a pair.
 
-    chain = TranslatorChain([IdentityTranslator(), ArgosTranslator(dir), LlmTranslator(llm)])
-    english = chain.pick("uk", "en").translate(["Привіт"], "uk", "en")
+chain = TranslatorChain([IdentityTranslator(), ArgosTranslator(dir), LlmTranslator(llm)])
+english = chain.pick("uk", "en").translate(["Привіт"], "uk", "en")
 """
 
 from __future__ import annotations
 
-from typing import Protocol, Sequence, runtime_checkable
+from collections.abc import Sequence
+from typing import Protocol, runtime_checkable
 
 from rag.errors import TranslationUnavailableError
 
@@ -50,4 +51,3 @@ class TranslatorChain:
 
     def supports(self, src: str, dst: str) -> bool:
         return any(t.supports(src, dst) for t in self.translators)
-

@@ -4,11 +4,10 @@ from __future__ import annotations
 
 import hashlib
 import sqlite3
+from collections.abc import Callable, Sequence
 from pathlib import Path
-from typing import Callable, Sequence
 
 from rag.translation.base import Translator, TranslatorChain
-
 
 Progress = Callable[[int, int], None]
 
@@ -20,9 +19,9 @@ def _no_progress(done: int, total: int) -> None:
 class CachedTranslation:
     """Wraps a TranslatorChain; remembers every translated text in a SQLite file.
 
-        cached = CachedTranslation(chain, cache_dir / "translations.sqlite")
-        english = cached.translate(["Привіт"], "uk", "en")  # list[str], like every translator
-        cached.made_by("uk", "en")  # the name of the translator that makes (and made) them
+    cached = CachedTranslation(chain, cache_dir / "translations.sqlite")
+    english = cached.translate(["Привіт"], "uk", "en")  # list[str], like every translator
+    cached.made_by("uk", "en")  # the name of the translator that makes (and made) them
     """
 
     def __init__(self, chain: TranslatorChain, path: Path, group: int = 8) -> None:

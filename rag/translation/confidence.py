@@ -11,7 +11,8 @@ parallel corpus (README).
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Sequence
+from collections.abc import Sequence
+from typing import TYPE_CHECKING
 
 from rag.vectors import cosine
 
@@ -29,7 +30,7 @@ LOW_CONFIDENCE = 0.86
 REJECTED_BELOW = 0.75
 
 
-def confidences(sources: Sequence[str], translations: Sequence[str], embedder: "BaseEmbedding") -> list[float]:
+def confidences(sources: Sequence[str], translations: Sequence[str], embedder: BaseEmbedding) -> list[float]:
     """One score in [0, 1] per (source, translation) pair: their cosine similarity in the
     multilingual embedder."""
     if not sources:

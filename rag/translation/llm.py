@@ -12,7 +12,7 @@ $1.5 billion."): questions get their own instruction and example, and the reply 
 from __future__ import annotations
 
 import re
-from typing import Sequence
+from collections.abc import Sequence
 
 from rag.citations import numbers
 from rag.dates import has_months, month_name, months
@@ -22,10 +22,8 @@ from rag.sentences import sentences
 
 # One worked example (Ukrainian into English), invented: spelled names, abbreviations, numbers, currency.
 _EXAMPLE_UK = (
-    "Голова ОСББ «Сонячний» Олена Гнатюк 3 березня відкрила відремонтований сквер у Вербівці. "
-    "За даними міськради, роботи коштували 2,5 млн грн.",
-    "Olena Hnatiuk, head of the Soniachnyi homeowners' association, opened the renovated square in Verbivka on March 3. "
-    "According to the city council, the work cost 2.5 million hryvnias.",
+    "Голова ОСББ «Сонячний» Олена Гнатюк 3 березня відкрила відремонтований сквер у Вербівці. За даними міськради, роботи коштували 2,5 млн грн.",
+    "Olena Hnatiuk, head of the Soniachnyi homeowners' association, opened the renovated square in Verbivka on March 3. According to the city council, the work cost 2.5 million hryvnias.",
 )
 # One worked question per language: translated, not answered. (An example about a "delegation"
 # made the model read the Ukrainian "речник", spokesman, as "delegate": keep it plain.)
@@ -147,10 +145,7 @@ class LlmTranslator:
         return [b or t for b, t in zip(best, texts)]
 
     def _question(self, text: str, src: str, dst: str) -> str:
-        rules = (
-            f"You translate questions from {language_name(src)} into {language_name(dst)}. "
-            "Do not answer the question. Keep every name and number. Reply with the translated question only."
-        )
+        rules = f"You translate questions from {language_name(src)} into {language_name(dst)}. Do not answer the question. Keep every name and number. Reply with the translated question only."
         messages: list[Message] = [{"role": "system", "content": rules}]
         examples = {"en": _EXAMPLE_QUESTION_EN, **_EXAMPLE_QUESTIONS}
         if src in examples and dst in examples:
