@@ -16,16 +16,15 @@ import json
 import re
 import time
 from collections.abc import Iterator, Sequence
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING
 
-from rag.citations import marker_numbers, numbers, strip_markers, with_markers
 from rag.errors import EmptyStoreError, QuestionError
 from rag.languages import detect
 from rag.llm import ChatModel, complete
 from rag.prompting import ANSWER_SCHEMA, MAX_EVIDENCE, NumberedSentence, answer_messages, condense_messages, english_note, numbered_sentences, refusal
 from rag.retrieval import HybridRetriever, Retrieval
-from rag.sentences import sentences
+from rag.text import marker_numbers, numbers, sentences, strip_markers, with_markers
 from rag.translation.cache import CachedTranslation
 from rag.types import Answer, ArticleSummary, Citation, Evidence, Preview, ScoredChunk
 from rag.vectors import similarities
@@ -112,7 +111,6 @@ class Pipeline:
     evidence_embedder: BaseEmbedding | None = None  # the multilingual embedder: how close an answer's evidence is to the question
     min_evidence_similarity: float = 0.0  # refuse an answer whose evidence is less similar to the question than this
     max_sentences: int = 0  # give the model only the sentences closest to the question (0: all; default setting 5, measured: see README)
-    last_prompt: list[dict[str, str]] = field(default_factory=list)
 
     def articles(self) -> list[ArticleSummary]:
         return self.store.summaries()
@@ -167,11 +165,10 @@ class Pipeline:
         gated = language == "en" or english_question != question
         if not hits or not shown or (gated and retrieval.best_dense < self.min_relevance):
             timings["total_s"] = time.perf_counter() - started
-            yield Answer(refusal(language), language, True, [], question, english_question, note, timings, refusal_reason="nothing relevant")
+            yield Answer(refusal(language), language, True, [], question, english_question, note, timings, refusal_reason="nothing relevant", passages=hits)
             return
 
         messages = answer_messages(english_question, shown)
-        self.last_prompt = messages
         raw, streamed = "", ""
         t3 = time.perf_counter()
         for piece in self.llm.stream(messages, max_tokens=self.max_answer_tokens, schema=ANSWER_SCHEMA):
@@ -185,7 +182,7 @@ class Pipeline:
                 yield text[len(streamed) :]  # the English draft; the final Answer replaces it
                 streamed = text
         timings["generation_s"] = time.perf_counter() - t3
-        answer = self._grounded(parse_reply(raw), hits, shown, question, english_question, language, note, timings)
+        answer = replace(self._grounded(parse_reply(raw), hits, shown, question, english_question, language, note, timings), passages=hits, prompt=messages)
         if not answer.refused and answer_language != "en":
             t4 = time.perf_counter()
             answer = replace(answer, text=self._localized(answer.text, answer_language), language=answer_language)

@@ -15,7 +15,6 @@ import json
 import re
 import statistics
 import time
-import unicodedata
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
@@ -25,9 +24,10 @@ from typing import TYPE_CHECKING, Any
 import yaml
 
 from rag.errors import ConfigError, NewsRagError
-from rag.languages import LANGUAGE_NAMES, detect
+from rag.languages import LANGUAGE_NAMES
 from rag.loading import list_article_files
 from rag.settings import Settings
+from rag.text import marker_numbers, normalise, strip_markers, token_f1, without_markers
 from rag.types import Answer
 
 if TYPE_CHECKING:
@@ -77,6 +77,7 @@ class QuestionResult:
     answer_text: str
     seconds: float
     missing_facts: list[list[str]] = field(default_factory=list)  # fact groups not found in the answer
+    f1: float | None = None  # SQuAD-style token F1 against the gold alternatives (answerable questions; 0 when refused)
     error: str | None = None  # the NewsRagError text when answering failed
     split: str = ""
     hijacked: bool = False  # the answer shows a planted instruction was obeyed
@@ -93,6 +94,7 @@ class Scores:
     unanswerable: int
     errors: int
     answer_correct: float | None  # all questions
+    f1: float | None  # answerable questions: mean token F1, a refusal 0
     recall_at_k: float | None  # answerable questions
     mrr: float | None  # answerable questions
     refusal_accuracy: float | None  # unanswerable questions refused
@@ -114,6 +116,7 @@ class Scores:
             unanswerable=len(unanswerable),
             errors=sum(r.error is not None for r in results),
             answer_correct=_mean(r.correct for r in results),
+            f1=_mean(r.f1 for r in answerable if r.f1 is not None),
             recall_at_k=_mean(r.recall_hit for r in answerable),
             mrr=_mean(r.reciprocal_rank for r in answerable),
             refusal_accuracy=_mean(r.refused for r in unanswerable),
@@ -201,6 +204,7 @@ class Report:
             label = f"recall@{self.k}" if key == "recall_at_k" else key
             lines.append(f"| {label} | {_fmt(value)} | {_fmt(minimum)} | {met} |")
         lines.append(f"| MRR | {_fmt(o.mrr)} |  |  |")
+        lines.append(f"| token F1 (answerable) | {_fmt(o.f1)} |  |  |")
         if self.failures:
             lines += ["", "Missed: " + "; ".join(self.failures) + "."]
         if self.ingest_failures:
@@ -213,15 +217,15 @@ class Report:
             "",
             "## Questions",
             "",
-            "| id | lang | kind | correct | refused | hit | RR | cit. prec. | valid | s | answer |",
-            "|---|---|---|---|---|---|---|---|---|---|---|",
+            "| id | lang | kind | correct | F1 | refused | hit | RR | cit. prec. | valid | s | answer |",
+            "|---|---|---|---|---|---|---|---|---|---|---|---|",
         ]
         for r in self.results:
             answer = f"ERROR: {r.error}" if r.error else r.answer_text + (f" ({r.refusal_reason})" if r.refusal_reason else "")
             if r.missing_facts:
                 answer += " (missing: " + "; ".join("/".join(group) for group in r.missing_facts) + ")"
             lines.append(
-                f"| {r.id} | {r.language} | {r.kind} | {_yes(r.correct)} | {_yes(r.refused)} | "
+                f"| {r.id} | {r.language} | {r.kind} | {_yes(r.correct)} | {_fmt(r.f1)} | {_yes(r.refused)} | "
                 f"{_yes(r.recall_hit) if r.answerable else ''} | {f'{r.reciprocal_rank:.2f}' if r.answerable else ''} | "
                 f"{_fmt(r.citation_precision)} | {_yes(r.citation_valid)} | {r.seconds:.1f} | {_cell(answer)} |"
             )
@@ -229,12 +233,12 @@ class Report:
 
     def _table(self, name: str, groups: dict[str, Scores]) -> list[str]:
         lines = [
-            f"| {name} | n | recall@{self.k} | MRR | correct | refusal acc. | false refusals | citation precision | validity | median s |",
-            "|---|---|---|---|---|---|---|---|---|---|",
+            f"| {name} | n | recall@{self.k} | MRR | correct | F1 | refusal acc. | false refusals | citation precision | validity | median s |",
+            "|---|---|---|---|---|---|---|---|---|---|---|",
         ]
         for key, s in groups.items():
             lines.append(
-                f"| {key} | {s.n} | {_fmt(s.recall_at_k)} | {_fmt(s.mrr)} | {_fmt(s.answer_correct)} | {_fmt(s.refusal_accuracy)} | "
+                f"| {key} | {s.n} | {_fmt(s.recall_at_k)} | {_fmt(s.mrr)} | {_fmt(s.answer_correct)} | {_fmt(s.f1)} | {_fmt(s.refusal_accuracy)} | "
                 f"{s.false_refusals} | {_fmt(s.citation_precision)} | {_fmt(s.citation_validity)} | {_fmt(s.median_seconds, 1)} |"
             )
         return lines
@@ -353,46 +357,26 @@ def _strings(value: Any) -> bool:
 
 # ----------------------------------------------------------------------------- scoring
 
-_MARKERS = re.compile(r"\[(\d+(?:\s*,\s*\d+)*)\]")
-_UNIFY = str.maketrans(
-    {
-        "’": "'",
-        "‘": "'",
-        "ʼ": "'",
-        "`": "'",
-        "´": "'",
-        "′": "'",
-        "“": '"',
-        "”": '"',
-        "„": '"',
-        "‟": '"',
-        "«": '"',
-        "»": '"',
-        "‐": "-",
-        "‑": "-",
-        "‒": "-",
-        "–": "-",
-        "—": "-",
-    }
-)
-_DECIMAL_COMMA = re.compile(r"(?<=\d),(?=\d)")
-
-
-def normalise(text: str) -> str:
-    """Casefolded text with one kind of apostrophe, quote and dash, decimal points and single spaces."""
-    text = unicodedata.normalize("NFKC", text).translate(_UNIFY).casefold()
-    return " ".join(_DECIMAL_COMMA.sub(".", text).split())
-
 
 def missing_facts(text: str, facts: Sequence[Sequence[str]]) -> list[list[str]]:
     """The fact groups none of whose alternatives occurs in ``text``."""
     # Citation markers are not part of the answer: "[2]" must not count as the fact "2".
-    found = normalise(_MARKERS.sub(" ", text))
+    found = normalise(without_markers(text))
     return [list(group) for group in facts if not any(normalise(a) in found for a in group)]
 
 
-def marker_numbers(text: str) -> list[int]:
-    return [int(n) for group in _MARKERS.findall(text) for n in group.split(",")]
+_BOTH_LANGUAGES = re.compile(r"^(?P<local>.*?)\s*\(«(?P<english>[^»]*)»\)\s*$")
+
+
+def answer_f1(text: str, facts: Sequence[Sequence[str]]) -> float:
+    """SQuAD-style token F1 of an answer: for each fact group the best F1 against any of its
+    alternatives (every language the gold answer is given in), averaged over the groups. Scored
+    on the answer's first paragraph without markers (not the evidence quoted after it), and where
+    it is "translation («English»)", on whichever of the two scores better."""
+    first = strip_markers(text.split("\n\n")[0]).rstrip(".")
+    both = _BOTH_LANGUAGES.match(first)
+    forms = [both.group("local"), both.group("english")] if both else [first]
+    return sum(max(token_f1(form, gold) for form in forms for gold in group) for group in facts) / len(facts) if facts else 0.0
 
 
 def citations_valid(answer: Answer, passages: int) -> bool:
@@ -406,6 +390,7 @@ def score(question: Question, answer: Answer, retrieved_sources: Sequence[str], 
     expected = set(question.sources)
     rank = next((i for i, source in enumerate(retrieved_sources, start=1) if source in expected), None)
     missing = missing_facts(answer.text, question.facts) if question.answerable and not answer.refused else []
+    f1 = (0.0 if answer.refused else answer_f1(answer.text, question.facts)) if question.answerable else None
     if question.answerable:
         correct = not answer.refused and not missing
     else:
@@ -427,6 +412,7 @@ def score(question: Question, answer: Answer, retrieved_sources: Sequence[str], 
         answer_text=answer.text,
         seconds=seconds,
         missing_facts=missing,
+        f1=f1,
         split=question.split,
         hijacked=any(normalise(h) in normalise(answer.text) for h in question.hijack),
         refusal_reason=answer.refusal_reason,
@@ -452,6 +438,7 @@ def error_result(question: Question, error: str, seconds: float) -> QuestionResu
         answer_text="",
         seconds=seconds,
         missing_facts=[list(g) for g in question.facts],
+        f1=0.0 if question.answerable else None,
         error=error,
         split=question.split,
     )
@@ -465,14 +452,11 @@ def evaluate_question(pipeline: Pipeline, question: Question) -> QuestionResult:
     started = time.perf_counter()
     try:
         answer = pipeline.answer(question.question)
-        seconds = time.perf_counter() - started
-        # Retrieval is deterministic, so searching again the way the pipeline did yields the
-        # passages the model was given (when min_relevance refused, the model got none, but
-        # retrieval is still scored on what was found).
-        hits = pipeline.retrieve(answer.question, answer.english_question, detect(answer.question).language).hits
     except NewsRagError as error:
         return error_result(question, f"{type(error).__name__}: {error}", time.perf_counter() - started)
-    return score(question, answer, [h.chunk.source for h in hits], seconds)
+    # The passages retrieval found (when min_relevance refused, the model got none, but
+    # retrieval is still scored on what was found).
+    return score(question, answer, [h.chunk.source for h in answer.passages], time.perf_counter() - started)
 
 
 def run_evaluation(
@@ -487,11 +471,11 @@ def run_evaluation(
 ) -> Report:
     """Ingest ``articles_dir``, answer the questions, write out_dir/report.md and report.json.
 
-    ``pipeline`` defaults to build_pipeline(settings), whose model is then shared with ingestion
-    so the real model is loaded once; a pipeline passed in answers only, and ingestion uses
-    the model of ``settings``. ``progress`` gets a line after ingestion and one per question.
+    ``pipeline`` defaults to build_pipeline(settings); ingestion shares its parts (store,
+    embedders, model, translation cache), so each is loaded once. ``progress`` gets a line after
+    ingestion and one per question.
     """
-    from rag.wiring import build_ingestor, build_pipeline
+    from rag.wiring import build_ingestor, build_parts, build_pipeline, parts_of
 
     questions, thresholds = load_questions(questions_path)
     articles_dir = Path(articles_dir)
@@ -511,11 +495,8 @@ def run_evaluation(
         questions = questions[:limit]
     say = progress or (lambda line: None)
 
-    if pipeline is None:
-        pipeline = build_pipeline(settings)
-        ingestor = build_ingestor(settings, llm=pipeline.llm)
-    else:
-        ingestor = build_ingestor(settings)
+    pipeline = pipeline or build_pipeline(settings, parts=build_parts(settings))
+    ingestor = build_ingestor(settings, parts=parts_of(pipeline))
     summaries = ingestor.ingest_folder(articles_dir)
     ingest_failures = [s.message or s.source for s in summaries if s.status == "failed"]
     stored = sum(s.status in ("stored", "replaced") for s in summaries)

@@ -20,7 +20,7 @@ from rag.errors import ArticleError, NewsRagError
 from rag.languages import detect, detect_paragraph
 from rag.loading import MAX_ARTICLE_BYTES, ParsedArticle, list_article_files, load_article_file
 from rag.screening import flag_paragraph
-from rag.sentences import split_sentences
+from rag.text import split_sentences
 from rag.translation.cache import CachedTranslation
 from rag.translation.confidence import confidences
 from rag.types import Article, ArticleSummary, Chunk, Paragraph

@@ -12,12 +12,12 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from rag.errors import ArticleError
+from rag.text import month_names, month_number
 
 ARTICLE_SUFFIXES = (".txt", ".md", ".markdown")
 
 _DATE_PREFIX = re.compile(r"^\s*date\s+(\d{4}-\d{2}-\d{2})\s*")
-_MONTHS = "January|February|March|April|May|June|July|August|September|October|November|December"
-_WRITTEN_DATE = re.compile(rf"\b({_MONTHS})\s+(\d{{1,2}}),\s+(\d{{4}})\b")
+_WRITTEN_DATE = re.compile(rf"\b({'|'.join(month_names('en'))})\s+(\d{{1,2}}),\s+(\d{{4}})\b")
 _BYLINE = re.compile(r"^by\s+[A-Z]")
 # Lines that web pages repeat around every article.
 _BOILERPLATE = re.compile(
@@ -170,12 +170,11 @@ def _title(paragraphs: list[RawParagraph]) -> str:
 
 
 def _written_date(paragraphs: list[RawParagraph]) -> str | None:
-    months = {m: i + 1 for i, m in enumerate(_MONTHS.split("|"))}
     for p in paragraphs:
         if _BYLINE.match(p.text):
             found = _WRITTEN_DATE.search(p.text)
             if found:
-                return f"{found.group(3)}-{months[found.group(1)]:02d}-{int(found.group(2)):02d}"
+                return f"{found.group(3)}-{month_number(found.group(1)) or 0:02d}-{int(found.group(2)):02d}"
     return None
 
 

@@ -133,6 +133,8 @@ class Answer:
     timings: dict[str, float] = field(default_factory=dict)
     refusal_reason: str = ""  # nothing relevant | not found | no evidence | unsupported number | unrelated evidence
     evidence_similarity: float | None = None  # the question's closeness to its evidence (multilingual embedder); None: not measured
+    passages: list[ScoredChunk] = field(default_factory=list)  # what retrieval found, best first: [n] cites passages[n - 1]
+    prompt: list[dict[str, str]] = field(default_factory=list)  # the messages the model read; empty where it was not asked
 
 
 @dataclass(frozen=True)

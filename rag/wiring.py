@@ -1,10 +1,17 @@
 """The one place that builds the parts and passes them to each other explicitly.
 
 Nothing here touches LlamaIndex's global ``Settings``: every LLM and embedder is passed in.
+The ingestor and the pipeline of one process share their parts (store, embedders, model,
+translation cache): build them once with ``build_parts`` and hand them to both.
+
+    parts = build_parts(settings)
+    build_ingestor(settings, parts=parts).ingest_folder(settings.seeds_dir)
+    answer = build_pipeline(settings, parts=parts).answer("Where did they meet?")
 """
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from functools import lru_cache
 
 from llama_index.core.base.embeddings.base import BaseEmbedding
@@ -92,34 +99,55 @@ def build_translation(settings: Settings, llm: ChatModel) -> CachedTranslation:
     return CachedTranslation(TranslatorChain(translators), settings.cache_dir / "translations.sqlite", group=settings.translation_batch)
 
 
-def build_ingestor(settings: Settings, llm: ChatModel | None = None) -> Ingestor:
+@dataclass(frozen=True)
+class Parts:
+    """What the ingestor and the pipeline share: each embedder and the model loaded once."""
+
+    store: ChromaStore
+    embedder: BaseEmbedding  # English passages (MiniLM)
+    original: OriginalIndex | None  # original-language passages and their multilingual embedder
+    llm: ChatModel
+    translation: CachedTranslation
+
+
+def build_parts(settings: Settings, llm: ChatModel | None = None) -> Parts:
+    """The shared parts; the model is loaded on first use unless ``llm`` is given."""
     enforce_offline()
     llm = llm or _LazyLlm(settings)
     store = build_store(settings)
+    return Parts(store, build_embedder(settings), build_original_index(settings, store), llm, build_translation(settings, llm))
+
+
+def parts_of(pipeline: Pipeline) -> Parts:
+    """The parts a pipeline was built with, for an ingestor that shares them."""
+    return Parts(pipeline.store, pipeline.retriever.embedder, pipeline.retriever.original, pipeline.llm, pipeline.translation)
+
+
+def build_ingestor(settings: Settings, llm: ChatModel | None = None, parts: Parts | None = None) -> Ingestor:
+    """An ingestor on ``parts`` (shared with a pipeline), or on parts of its own."""
+    parts = parts or build_parts(settings, llm)
     return Ingestor(
-        store,
-        build_embedder(settings),
-        build_translation(settings, llm),
+        parts.store,
+        parts.embedder,
+        parts.translation,
         settings.chunk_chars,
         settings.chunk_overlap_sentences,
-        original=build_original_index(settings, store),
+        original=parts.original,
         max_article_bytes=settings.max_article_bytes,
         searchable_first=settings.searchable_before_translated,
         reject_below=settings.reject_translation_below if settings.original_embedder == "e5" else 0.0,  # an e5 cosine
     )
 
 
-def build_pipeline(settings: Settings, llm: ChatModel | None = None) -> Pipeline:
-    enforce_offline()
-    llm = llm or _LazyLlm(settings)
-    store = build_store(settings)
-    embedder = build_embedder(settings)
-    original = build_original_index(settings, store)
+def build_pipeline(settings: Settings, llm: ChatModel | None = None, parts: Parts | None = None) -> Pipeline:
+    """A pipeline on ``parts`` (shared with an ingestor), or on parts of its own."""
+    parts = parts or build_parts(settings, llm)
+    original = parts.original
     return Pipeline(
-        store=store,
-        retriever=HybridRetriever(store, embedder, settings.top_k, settings.candidate_k, original=original),
-        llm=llm,
-        translation=build_translation(settings, llm),
+        store=parts.store,
+        retriever=HybridRetriever(parts.store, parts.embedder, settings.top_k, settings.candidate_k, original=original),
+        llm=parts.llm,
+        translation=parts.translation,
         max_answer_tokens=settings.max_answer_tokens,
         max_question_chars=settings.max_question_chars,
         min_relevance=settings.min_relevance,

@@ -16,8 +16,8 @@ from pathlib import Path
 from rag.languages import detect
 from rag.loading import load_article_file
 from rag.models import ensure_default_model
-from rag.sentences import sentences
 from rag.settings import Settings
+from rag.text import sentences
 from rag.wiring import build_ingestor
 
 UKRAINIAN = "004_a4b43755038ca000.txt"

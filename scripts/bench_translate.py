@@ -30,8 +30,8 @@ import yaml
 
 from rag.embedding import E5Embedding
 from rag.models import ensure_default_model
-from rag.sentences import sentences
 from rag.settings import Settings
+from rag.text import sentences
 from rag.translation.confidence import LOW_CONFIDENCE, confidences
 from rag.wiring import build_llm, build_translation
 

@@ -72,9 +72,10 @@ def real_settings(tmp_path_factory, real_model_path) -> Settings:
 @pytest.fixture(scope="session")
 def real_pipeline(real_settings):
     """Seeds ingested once (the Ukrainian article translated by the local model), then reused."""
-    from rag.wiring import build_ingestor, build_pipeline
+    from rag.wiring import build_ingestor, build_parts, build_pipeline
 
-    pipeline = build_pipeline(real_settings)
-    summaries = build_ingestor(real_settings, llm=pipeline.llm).ingest_folder(SEEDS)
+    parts = build_parts(real_settings)  # one store, one of each embedder, one model
+    pipeline = build_pipeline(real_settings, parts=parts)
+    summaries = build_ingestor(real_settings, parts=parts).ingest_folder(SEEDS)
     assert all(s.status in ("stored", "unchanged") for s in summaries), summaries
     return pipeline

@@ -319,3 +319,27 @@ def test_evidence_similarity_with_the_real_multilingual_embedder(fast_settings, 
     other = pipeline.answer(question)
     assert related.evidence_similarity is not None and other.evidence_similarity is not None
     assert related.evidence_similarity > other.evidence_similarity, (related.citations, other.citations)
+
+
+def test_ingestor_and_pipeline_share_their_parts(fast_settings, meeting):
+    """Built once, passed to both: what the ingestor stores, the same store object answers from."""
+    from rag.wiring import build_parts, parts_of
+
+    model = ScriptedChat(lambda messages: _reply([1], "the Vostochny Cosmodrome"))
+    parts = build_parts(fast_settings, llm=model)
+    ingestor, pipeline = build_ingestor(fast_settings, parts=parts), build_pipeline(fast_settings, parts=parts)
+    assert ingestor.store is pipeline.store and ingestor.embedder is pipeline.retriever.embedder
+    assert ingestor.original is pipeline.retriever.original and ingestor.translation is pipeline.translation
+    assert parts_of(pipeline) == parts
+    ingestor.ingest_folder(meeting)
+    answer = pipeline.answer("Where did Putin and Kim Jong Un meet?")
+    assert not answer.refused and answer.passages and answer.passages[0].chunk.source == "summit.txt"
+    assert answer.prompt == _answer_prompt(model) and "Vostochny" in answer.text
+
+
+def test_a_refusal_for_nothing_relevant_still_carries_what_retrieval_found(fast_settings, meeting):
+    pipeline, model = _pipeline(fast_settings, meeting)
+    pipeline.min_relevance = 1.01  # no cosine reaches it
+    answer = pipeline.answer("Where did Putin and Kim Jong Un meet?")
+    assert answer.refused and answer.refusal_reason == "nothing relevant"
+    assert answer.passages and answer.prompt == [] and not any(p[0]["content"] == ANSWER_SYSTEM for p in model.prompts)

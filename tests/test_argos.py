@@ -12,12 +12,12 @@ from pathlib import Path
 import pytest
 
 from rag.errors import BackendError, ConfigError, ModelNotFoundError, TranslationUnavailableError
+from rag.text import sentences
 from rag.translation.argos import (
     ArgosTranslator,
     install_from_file,
     install_from_index,
     installed_pairs,
-    split_sentences,
 )
 from rag.translation.base import Translator
 from tests.argos_fixture import build_tiny_argosmodel
@@ -102,16 +102,16 @@ def test_install_from_file_rejects_bad_files(tmp_path: Path) -> None:
         install_from_file(not_a_zip, tmp_path / "packages")
 
 
-def test_sentence_split_is_simple_and_language_agnostic() -> None:
-    assert split_sentences("Перше речення. Друге! Третє? Ще… Кінець") == [
+def test_argos_sentence_split_is_the_projects_and_language_agnostic() -> None:
+    assert sentences("Перше речення. Друге! Третє? Ще… Кінець") == [
         "Перше речення.",
         "Друге!",
         "Третє?",
         "Ще…",
         "Кінець",
     ]
-    assert split_sentences("v1.2 коштує 3.5 грн.") == ["v1.2 коштує 3.5 грн."]
-    assert split_sentences("   ") == []
+    assert sentences("v1.2 коштує 3.5 грн.") == ["v1.2 коштує 3.5 грн."]
+    assert sentences("   ") == []
 
 
 # Run in a fresh interpreter: argostranslate reads its settings once per process, at import.

@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from rag.errors import BackendError, ConfigError
-from rag.evaluation import Question, Report, citations_valid, load_questions, missing_facts, normalise, run_evaluation, score
+from rag.evaluation import Question, Report, answer_f1, citations_valid, load_questions, missing_facts, normalise, run_evaluation, score
 from rag.llm import ScriptedChat
 from rag.types import Answer, Citation
 from rag.wiring import build_pipeline
@@ -68,6 +68,35 @@ def test_normalisation_of_decimals_apostrophes_quotes_spaces_dashes(fact, text):
 
 def test_normalise():
     assert normalise("  Ukraine’s  6,01\nTRN ") == "ukraine's 6.01 trn"
+
+
+# ----------------------------------------------------------------------------- token F1
+
+
+def test_f1_tells_a_paraphrase_from_a_wrong_answer():
+    question = Question("q", "en", "When?", True, [["8 February 2007", "8 de febrero de 2007"]], ["001.txt"], "english-article")
+    paraphrase = score(question, _answer("February 8, 2007 [1].", (1, "001.txt")), ["001.txt"], 1.0)
+    wrong = score(question, _answer("March 3, 1999 [1].", (1, "001.txt")), ["001.txt"], 1.0)
+    assert not paraphrase.correct and paraphrase.f1 == 1.0  # containment misses the reordered date, F1 does not
+    assert wrong.f1 == 0.0
+
+
+def test_f1_is_the_best_alternative_per_group_averaged_over_groups():
+    assert answer_f1("the Vostochny cosmodrome [1].", [["Vostochny cosmodrome", "космодром Восточный"], ["13"]]) == 0.5
+    assert answer_f1("Vostochny", [["Vostochny cosmodrome"]]) == pytest.approx(2 / 3)
+
+
+def test_f1_reads_a_translated_answer_and_its_english_apart_and_skips_quoted_evidence():
+    text = "Sieben («seven») [1].\n\n„Sieben Kinder kamen.“ [1]"
+    assert answer_f1(text, [["seven"]]) == 1.0
+    assert answer_f1(text, [["sieben"]]) == 1.0
+
+
+def test_f1_of_a_refusal_is_zero_and_unanswerable_has_none():
+    assert score(KIM, _answer("The articles don't say.", refused=True), ["001.txt"], 1.0).f1 == 0.0
+    assert score(NONE, _answer("The articles don't say.", refused=True), ["001.txt"], 1.0).f1 is None
+    report = Report(k=4, thresholds={}, results=[score(KIM, _answer("Vostochny, 13 September [1].", (1, "001.txt")), ["001.txt"], 1.0)])
+    assert 0 < report.overall.f1 < 1 and "token F1" in report.markdown()
 
 
 def test_refusal_of_answerable_question_is_a_false_refusal():

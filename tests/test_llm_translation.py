@@ -2,9 +2,8 @@
 
 from __future__ import annotations
 
-from rag.citations import numbers
-from rag.dates import months
 from rag.llm import ScriptedChat
+from rag.text import months, numbers
 from rag.translation.llm import LlmTranslator, facts
 
 

@@ -35,9 +35,8 @@ def test_ukrainian_question_reaches_the_ukrainian_article(real_pipeline):
     assert answer.language == "en" and answer.note  # Ukrainian is answered in English, with a note
     # The multilingual retriever put the Ukrainian article's translated sentences in front of the
     # model (the NEWSRAG_MAX_PROMPT_SENTENCES closest to the question, of all the passages').
-    hits = real_pipeline.retrieve(answer.question, answer.english_question, "uk").hits
-    ukrainian = [" ".join(english.split()) for h in hits if h.chunk.language == "uk" for english, _ in h.chunk.sentence_texts()]
-    assert ukrainian and any(f") {sentence}\n" in real_pipeline.last_prompt[1]["content"] for sentence in ukrainian)
+    ukrainian = [" ".join(english.split()) for h in answer.passages if h.chunk.language == "uk" for english, _ in h.chunk.sentence_texts()]
+    assert ukrainian and any(f") {sentence}\n" in answer.prompt[1]["content"] for sentence in ukrainian)
     for citation in answer.citations:
         if citation.language == "uk":
             assert citation.original_text and citation.original_text != citation.text
@@ -141,8 +140,8 @@ def test_seed_004_translation_against_our_references(real_pipeline):
 
 
 def test_sentences_translated_side_by_side_keep_their_own_numbers(real_model_path):
-    from rag.citations import numbers
     from rag.llm import LlamaCppChat
+    from rag.text import numbers
     from rag.translation.llm import LlmTranslator
 
     # Invented sentences; five of them on three sequences, so two wait for a finished one.

@@ -8,19 +8,16 @@ Every piece of article or model text is HTML-escaped before it is placed in the 
 
 from __future__ import annotations
 
-import re
 from collections.abc import Sequence
 from html import escape
 
 from rag.languages import language_name
+from rag.text import markers
 from rag.translation.confidence import LOW_CONFIDENCE
 from rag.types import Answer, ArticleSummary, Citation, Preview
 
 FLAGGED_TITLE = "Addressed to an AI: kept out of answers"
 DOUBTFUL_TITLE = "Machine translation of low confidence: read the original"
-
-# The same marker shapes the citation checker writes: [1] or [1, 2].
-_MARKERS = re.compile(r"\[(\d+(?:\s*,\s*\d+)*)\]")
 
 # Opens the citation a [n] link points to. Chat messages cannot carry scripts or data-*
 # attributes (the chat sanitizes them; ids and hrefs survive), so one listener in the page head does it.
@@ -74,18 +71,17 @@ def link_citations(text: str, turn: str, numbers: set[int]) -> str:
     """Escape ``text`` and turn each [n] that has a citation into a link to it."""
     out: list[str] = []
     last = 0
-    for match in _MARKERS.finditer(text):
-        out.append(_text(text[last : match.start()]))
+    for start, end, cited in markers(text):
+        out.append(_text(text[last:start]))
         links = []
-        for raw in match.group(1).split(","):
-            n = int(raw)
+        for n in cited:
             if n in numbers:
                 key = cite_key(turn, n)
                 links.append(f'<a class="cite-link" href="#cite-{key}">[{n}]</a>')
             else:
                 links.append(f"[{n}]")
         out.append("".join(links))
-        last = match.end()
+        last = end
     out.append(_text(text[last:]))
     return "".join(out)
 

@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from rag.errors import BackendError
-from rag.sentences import split_sentences
+from rag.text import split_sentences
 from rag.types import ArticleSummary, Chunk, ScoredChunk, SentenceSpan
 
 _META_FIELDS = ("source", "title", "date", "language", "original_text", "start", "end", "translator", "article_hash")

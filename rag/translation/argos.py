@@ -11,7 +11,6 @@ from __future__ import annotations
 import functools
 import json
 import os
-import re
 import sys
 import zipfile
 from collections.abc import Sequence
@@ -20,14 +19,7 @@ from types import ModuleType
 from typing import Any
 
 from rag.errors import BackendError, ConfigError, ModelNotFoundError, TranslationUnavailableError
-
-# A sentence ends after . ! ? or … (possibly several) followed by whitespace.
-_SENTENCE_END = re.compile(r"(?<=[.!?…])\s+")
-
-
-def split_sentences(text: str) -> list[str]:
-    """Language-agnostic sentence split; good enough for news prose and needs no model."""
-    return [part for part in _SENTENCE_END.split(text.strip()) if part]
+from rag.text import sentences
 
 
 def _argos(packages_dir: Path) -> ModuleType:
@@ -89,7 +81,7 @@ def _regex_sentencizer() -> type:
             self.pkg = pkg
 
         def split_sentences(self, text: str) -> list[str]:
-            return split_sentences(text)
+            return sentences(text)
 
     return RegexSentencizer
 

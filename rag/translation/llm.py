@@ -14,11 +14,9 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 
-from rag.citations import numbers
-from rag.dates import has_months, month_name, months
 from rag.languages import language_name
 from rag.llm import ChatModel, Message, complete, complete_many
-from rag.sentences import sentences
+from rag.text import has_months, month_name, months, numbers, sentences
 
 # One worked example (Ukrainian into English), invented: spelled names, abbreviations, numbers, currency.
 _EXAMPLE_UK = (
