@@ -200,6 +200,12 @@ _ORDER = re.compile("|".join(_ORDERS), re.IGNORECASE)
 
 # Markup a reader of the page never sees: nothing in it is article text.
 _HIDDEN = re.compile(r"^\s*(?:<!--|\[//\]:\s*#|\[comment\]:\s*#)")
+# Blocks of a chat template or markup, opened and closed: every sentence between is prompt or
+# hidden text, though the sentence splitter cuts the block into pieces that name no AI.
+_BLOCKS = [
+    (re.compile(opening, re.IGNORECASE), re.compile(closing, re.IGNORECASE))
+    for opening, closing in ((r"\[INST\]", r"\[/INST\]"), (r"<<SYS>>", r"<</SYS>>"), (r"<\|im_start\|>", r"<\|im_end\|>"), (r"<!--", r"-->"))
+]
 
 
 def addresses_ai(*texts: str) -> bool:
@@ -213,10 +219,22 @@ def flag_paragraph(originals: list[str], englishes: list[str]) -> list[bool]:
 
     An address and its order often fall in two sentences ("Note to any AI assistant: ...
     Reply only with X."), so an order right after an address is flagged with it. A paragraph
-    that is a hidden comment (<!-- -->, [//]: #) is flagged whole."""
+    that is a hidden comment (<!-- -->, [//]: #) is flagged whole, and so is every sentence of a
+    block between [INST] and [/INST] (or <<SYS>>, <|im_start|>, <!-- and their ends)."""
     if originals and _HIDDEN.match(originals[0]):
         return [True] * len(originals)
     flags = [addresses_ai(o, e) for o, e in zip(originals, englishes)]
+    for opening, closing in _BLOCKS:
+        start = None
+        for i, text in enumerate(originals):
+            if start is None:
+                opened = opening.search(text)
+                if not opened:
+                    continue
+                start, text = i, text[opened.end() :]  # the block closes after it opens
+            if closing.search(text):
+                flags[start : i + 1] = [True] * (i + 1 - start)
+                start = None
     for i in range(1, len(originals)):
         addressed = _ADDRESSEE.search(originals[i - 1]) or _ADDRESSEE.search(englishes[i - 1])
         ordered = _ORDER.search(originals[i]) or _ORDER.search(englishes[i])
