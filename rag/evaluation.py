@@ -365,6 +365,12 @@ def missing_facts(text: str, facts: Sequence[Sequence[str]]) -> list[list[str]]:
     return [list(group) for group in facts if not any(normalise(a) in found for a in group)]
 
 
+def answer_proper(text: str) -> str:
+    """What an answer states: its first paragraph. The evidence quoted after it in the question's
+    language (rag.answering) holds the sentence, right answer or not, so it is not scored."""
+    return text.split("\n\n")[0]
+
+
 _BOTH_LANGUAGES = re.compile(r"^(?P<local>.*?)\s*\(«(?P<english>[^»]*)»\)\s*$")
 
 
@@ -373,7 +379,7 @@ def answer_f1(text: str, facts: Sequence[Sequence[str]]) -> float:
     alternatives (every language the gold answer is given in), averaged over the groups. Scored
     on the answer's first paragraph without markers (not the evidence quoted after it), and where
     it is "translation («English»)", on whichever of the two scores better."""
-    first = strip_markers(text.split("\n\n")[0]).rstrip(".")
+    first = strip_markers(answer_proper(text)).rstrip(".")
     both = _BOTH_LANGUAGES.match(first)
     forms = [both.group("local"), both.group("english")] if both else [first]
     return sum(max(token_f1(form, gold) for form in forms for gold in group) for group in facts) / len(facts) if facts else 0.0
@@ -389,7 +395,7 @@ def score(question: Question, answer: Answer, retrieved_sources: Sequence[str], 
     """One question's result from the answer and the sources of the passages the model was given."""
     expected = set(question.sources)
     rank = next((i for i, source in enumerate(retrieved_sources, start=1) if source in expected), None)
-    missing = missing_facts(answer.text, question.facts) if question.answerable and not answer.refused else []
+    missing = missing_facts(answer_proper(answer.text), question.facts) if question.answerable and not answer.refused else []
     f1 = (0.0 if answer.refused else answer_f1(answer.text, question.facts)) if question.answerable else None
     if question.answerable:
         correct = not answer.refused and not missing

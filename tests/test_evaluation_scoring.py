@@ -46,6 +46,13 @@ def test_one_missing_group_is_wrong_and_reported():
     assert not result.correct and result.missing_facts == [["13"]]
 
 
+def test_the_evidence_quoted_after_an_answer_does_not_make_it_correct():
+    question = Question("q", "zh", "多少种?", True, [["100-150"]], ["001.txt"], "xquad-zh")
+    wrong = score(question, _answer("25 species [1].\n\n„只有 100-150 种 被确认。“ [1]", (1, "001.txt")), ["001.txt"], 1.0)
+    assert not wrong.correct and wrong.missing_facts == [["100-150"]]
+    assert score(question, _answer("100-150 species [1].\n\n„只有 100-150 种 被确认。“ [1]", (1, "001.txt")), ["001.txt"], 1.0).correct
+
+
 def test_citation_marker_is_not_a_fact():
     question = Question("q", "en", "How many?", True, [["2"]], ["001.txt"], "english-article")
     assert not score(question, _answer("Several were destroyed [2].", (2, "001.txt")), ["x.txt", "001.txt"], 1.0).correct
