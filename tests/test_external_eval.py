@@ -19,7 +19,7 @@ pytestmark = pytest.mark.slow
 DEV = REPO.parent / "shared" / "eval" / "xquad-dev"
 ARTIFACTS = REPO / "artifacts" / "xquad-dev"
 # Floors under the measured scores (README), for run-to-run noise: a change that loses more fails.
-MIN_CORRECT = 0.40  # measured 0.46 (25/54) in the clean-clone CI run of 8710c3f
+MIN_CORRECT = 0.40  # measured 0.44 (24/54) on 2026-11-26, the answer proper scored (README)
 MIN_REFUSED = 3 / 6  # measured 4/6
 
 
