@@ -69,27 +69,20 @@ def numbers(text: str) -> set[str]:
 # Per language: twelve patterns (January first) matched case-insensitively at word starts,
 # with the inflected endings of Ukrainian and Russian. English is matched case-sensitively:
 # "may" is a verb, "May" a month.
+# fmt: off
 _PATTERNS: dict[str, tuple[str, ...]] = {
-    "en": ("Jan(?:uary|\\.)", "Feb(?:ruary|\\.)", "March", "Apr(?:il|\\.)", "May", "June?", "July?", "Aug(?:ust|\\.)", "Sept?(?:ember|\\.)", "Oct(?:ober|\\.)", "Nov(?:ember|\\.)", "Dec(?:ember|\\.)"),
-    "uk": (
-        "січ(?:ень|ня|ні)",
-        "лют(?:ий|ого|ому)",
-        "берез(?:ень|ня|ні)",
-        "квіт(?:ень|ня|ні)",
-        "трав(?:ень|ня|ні)",
-        "черв(?:ень|ня|ні)",
-        "лип(?:ень|ня|ні)",
-        "серп(?:ень|ня|ні)",
-        "верес(?:ень|ня|ні)",
-        "жовт(?:ень|ня|ні)",
-        "листопад(?:а|і)?",
-        "груд(?:ень|ня|ні)",
-    ),
-    "ru": ("январ[ьяе]", "феврал[ьяе]", "март[ае]?", "апрел[ьяе]", "ма[йяе]", "июн[ьяе]", "июл[ьяе]", "август[ае]?", "сентябр[ьяе]", "октябр[ьяе]", "ноябр[ьяе]", "декабр[ьяе]"),
+    "en": ("Jan(?:uary|\\.)", "Feb(?:ruary|\\.)", "March", "Apr(?:il|\\.)", "May", "June?", "July?",
+           "Aug(?:ust|\\.)", "Sept?(?:ember|\\.)", "Oct(?:ober|\\.)", "Nov(?:ember|\\.)", "Dec(?:ember|\\.)"),
+    "uk": ("січ(?:ень|ня|ні)", "лют(?:ий|ого|ому)", "берез(?:ень|ня|ні)", "квіт(?:ень|ня|ні)", "трав(?:ень|ня|ні)",
+           "черв(?:ень|ня|ні)", "лип(?:ень|ня|ні)", "серп(?:ень|ня|ні)", "верес(?:ень|ня|ні)", "жовт(?:ень|ня|ні)",
+           "листопад(?:а|і)?", "груд(?:ень|ня|ні)"),
+    "ru": ("январ[ьяе]", "феврал[ьяе]", "март[ае]?", "апрел[ьяе]", "ма[йяе]", "июн[ьяе]", "июл[ьяе]",
+           "август[ае]?", "сентябр[ьяе]", "октябр[ьяе]", "ноябр[ьяе]", "декабр[ьяе]"),
     "de": ("januar", "februar", "märz", "april", "mai", "juni", "juli", "august", "september", "oktober", "november", "dezember"),
     "fr": ("janvier", "février", "mars", "avril", "mai", "juin", "juillet", "août", "septembre", "octobre", "novembre", "décembre"),
     "es": ("enero", "febrero", "marzo", "abril", "mayo", "junio", "julio", "agosto", "sep?tiembre", "octubre", "noviembre", "diciembre"),
 }
+# fmt: on
 _NAMES: dict[str, tuple[str, ...]] = {
     "en": ("January", "February", "March", "April", "May", "June", "July", "August", "September", "October", "November", "December"),
     "uk": ("січня", "лютого", "березня", "квітня", "травня", "червня", "липня", "серпня", "вересня", "жовтня", "листопада", "грудня"),
@@ -130,44 +123,13 @@ def month_names(language: str = "en") -> tuple[str, ...]:
 # unless the period belongs to a common abbreviation or an initial.
 # Chinese and Japanese full stops end a sentence without a space after them.
 _END = re.compile(r"""(?<=[.!?…।])["'”»)\]]*\s+|(?<=[。！？])[”」』）]*\s*""")
+# fmt: off
 _ABBREVIATIONS = {
-    "mr",
-    "mrs",
-    "ms",
-    "dr",
-    "st",
-    "sept",
-    "sep",
-    "aug",
-    "jan",
-    "feb",
-    "mar",
-    "apr",
-    "jun",
-    "jul",
-    "oct",
-    "nov",
-    "dec",
-    "u.s",
-    "u.k",
-    "e.g",
-    "i.e",
-    "vs",
-    "no",
-    "gen",
-    "col",
-    "lt",
-    "sr",
-    "jr",
-    "р",
-    "ст",
-    "т.д",
-    "т.п",
-    "ім",
-    "вул",
-    "etc",
-    "approx",
+    "mr", "mrs", "ms", "dr", "st", "sept", "sep", "aug", "jan", "feb", "mar", "apr", "jun", "jul",
+    "oct", "nov", "dec", "u.s", "u.k", "e.g", "i.e", "vs", "no", "gen", "col", "lt", "sr", "jr",
+    "р", "ст", "т.д", "т.п", "ім", "вул", "etc", "approx",
 }
+# fmt: on
 
 _GERMAN_MONTHS = tuple(n.casefold() for n in _NAMES["de"]) + ("jänner",)
 
