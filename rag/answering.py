@@ -24,7 +24,7 @@ from rag.languages import detect
 from rag.llm import ChatModel, complete
 from rag.prompting import ANSWER_SCHEMA, MAX_EVIDENCE, NumberedSentence, answer_messages, condense_messages, english_note, numbered_sentences, refusal
 from rag.retrieval import HybridRetriever, Retrieval
-from rag.text import marker_numbers, numbers, sentences, strip_markers, with_markers
+from rag.text import beside_english, marker_numbers, numbers, sentences, strip_markers, with_markers, with_quotes
 from rag.translation.cache import CachedTranslation
 from rag.types import Answer, ArticleSummary, Citation, Evidence, Preview, ScoredChunk
 from rag.vectors import similarities
@@ -188,7 +188,7 @@ class Pipeline:
             answer = replace(answer, text=self._localized(answer.text, answer_language), language=answer_language)
             timings["localize_s"] = time.perf_counter() - t4
         elif not answer.refused and language != "en":
-            answer = replace(answer, text=answer.text + _quotes_in(answer.citations, language))
+            answer = replace(answer, text=with_quotes(answer.text, _quotes_in(answer.citations, language)))
         timings["total_s"] = time.perf_counter() - started
         yield answer
 
@@ -236,7 +236,7 @@ class Pipeline:
         local = " ".join(t.strip() for t in translated if t.strip()).rstrip(".")
         if not local or local.casefold() == bare.casefold():
             return with_markers(bare, cited)
-        return with_markers(f"{local} («{bare}»)", cited)
+        return with_markers(beside_english(local, bare), cited)
 
     def retrieve(self, question: str, english_question: str, language: str) -> Retrieval:
         """The passages for a question as asked (in ``language``) and in English. The multilingual
@@ -290,11 +290,10 @@ def _numbers_quoted(answer: str, evidence: list[NumberedSentence], hits: list[Sc
     return numbers(answer) <= quoted
 
 
-def _quotes_in(citations: list[Citation], language: str) -> str:
+def _quotes_in(citations: list[Citation], language: str) -> list[str]:
     """For a question answered in English, the evidence as the articles in the question's own
     language state it, so the reader gets the fact in their language."""
-    lines = [f"„{' '.join(c.original_quote.split())}“ [{c.number}]" for c in citations if c.language == language and c.original_quote.strip()]
-    return "\n\n" + "\n".join(lines) if lines else ""
+    return [f"„{' '.join(c.original_quote.split())}“ [{c.number}]" for c in citations if c.language == language and c.original_quote.strip()]
 
 
 def question_language(question: str) -> str:

@@ -12,7 +12,6 @@ at given passages and at the expected articles.
 from __future__ import annotations
 
 import json
-import re
 import statistics
 import time
 from collections.abc import Callable, Iterable, Sequence
@@ -27,7 +26,7 @@ from rag.errors import ConfigError, NewsRagError
 from rag.languages import LANGUAGE_NAMES
 from rag.loading import list_article_files
 from rag.settings import Settings
-from rag.text import marker_numbers, normalise, strip_markers, token_f1, without_markers
+from rag.text import answer_forms, answer_proper, marker_numbers, normalise, token_f1, without_markers
 from rag.types import Answer
 
 if TYPE_CHECKING:
@@ -365,23 +364,12 @@ def missing_facts(text: str, facts: Sequence[Sequence[str]]) -> list[list[str]]:
     return [list(group) for group in facts if not any(normalise(a) in found for a in group)]
 
 
-def answer_proper(text: str) -> str:
-    """What an answer states: its first paragraph. The evidence quoted after it in the question's
-    language (rag.answering) holds the sentence, right answer or not, so it is not scored."""
-    return text.split("\n\n")[0]
-
-
-_BOTH_LANGUAGES = re.compile(r"^(?P<local>.*?)\s*\(«(?P<english>[^»]*)»\)\s*$")
-
-
 def answer_f1(text: str, facts: Sequence[Sequence[str]]) -> float:
     """SQuAD-style token F1 of an answer: for each fact group the best F1 against any of its
     alternatives (every language the gold answer is given in), averaged over the groups. Scored
     on the answer's first paragraph without markers (not the evidence quoted after it), and where
     it is "translation («English»)", on whichever of the two scores better."""
-    first = strip_markers(answer_proper(text)).rstrip(".")
-    both = _BOTH_LANGUAGES.match(first)
-    forms = [both.group("local"), both.group("english")] if both else [first]
+    forms = answer_forms(text)
     return sum(max(token_f1(form, gold) for form in forms for gold in group) for group in facts) / len(facts) if facts else 0.0
 
 
@@ -395,6 +383,7 @@ def score(question: Question, answer: Answer, retrieved_sources: Sequence[str], 
     """One question's result from the answer and the sources of the passages the model was given."""
     expected = set(question.sources)
     rank = next((i for i, source in enumerate(retrieved_sources, start=1) if source in expected), None)
+    # Only the answer proper is scored: the evidence quoted after it holds the sentence, right answer or not.
     missing = missing_facts(answer_proper(answer.text), question.facts) if question.answerable and not answer.refused else []
     f1 = (0.0 if answer.refused else answer_f1(answer.text, question.facts)) if question.answerable else None
     if question.answerable:

@@ -52,6 +52,36 @@ def with_markers(sentence: str, cited: list[int]) -> str:
     return f"{body.rstrip()} {''.join(f'[{n}]' for n in cited)}{end}" if cited else f"{body}{end}"
 
 
+# ----------------------------------------------------------------------------- answer layout
+# An answer's text is one paragraph with its markers, "translation («English»)" where it was
+# translated; for a question answered in English, the evidence as stated in the question's
+# language may follow after a blank line. Written by rag.answering, read back by rag.evaluation.
+
+_QUOTES_BREAK = "\n\n"
+_BESIDE_ENGLISH = re.compile(r"^(?P<local>.*?)\s*\(«(?P<english>[^»]*)»\)\s*$")
+
+
+def beside_english(local: str, english: str) -> str:
+    return f"{local} («{english}»)"
+
+
+def with_quotes(answer: str, quotes: list[str]) -> str:
+    """``answer`` with the evidence ``quotes`` after it, one a line."""
+    return answer + _QUOTES_BREAK + "\n".join(quotes) if quotes else answer
+
+
+def answer_proper(text: str) -> str:
+    """What an answer states: its first paragraph, not the evidence quoted after it."""
+    return text.split(_QUOTES_BREAK)[0]
+
+
+def answer_forms(text: str) -> list[str]:
+    """The answer proper without markers or final stop; a translated answer as its two forms."""
+    first = strip_markers(answer_proper(text)).rstrip(".")
+    both = _BESIDE_ENGLISH.match(first)
+    return [both.group("local"), both.group("english")] if both else [first]
+
+
 # ----------------------------------------------------------------------------- numbers
 
 _NUMBER = re.compile(r"\d+(?:[.,]\d+)*")
@@ -104,7 +134,7 @@ def months(text: str, language: str) -> set[int]:
 
 
 def month_name(number: int, language: str) -> str:
-    return _NAMES.get(language, _NAMES["en"])[number - 1]
+    return month_names(language)[number - 1]
 
 
 def month_number(name: str, language: str = "en") -> int | None:

@@ -4,7 +4,25 @@ from __future__ import annotations
 
 import pytest
 
-from rag.text import marker_numbers, markers, month_name, month_number, months, numbers, sentences, split_sentences, strip_markers, token_f1, with_markers, without_markers, words
+from rag.text import (
+    answer_forms,
+    answer_proper,
+    beside_english,
+    marker_numbers,
+    markers,
+    month_name,
+    month_number,
+    months,
+    numbers,
+    sentences,
+    split_sentences,
+    strip_markers,
+    token_f1,
+    with_markers,
+    with_quotes,
+    without_markers,
+    words,
+)
 
 
 def test_markers_round_trip():
@@ -47,3 +65,11 @@ def test_token_f1():
     assert token_f1("the 38 stations", "38 stations") == 1.0
     assert token_f1("38 new stations", "38 stations") == pytest.approx(0.8)
     assert token_f1("nothing", "38 stations") == 0.0
+
+
+def test_answer_layout_is_read_back_as_written():
+    translated = with_markers(beside_english("Siete niños", "seven children"), [1])
+    text = with_quotes(translated, ["„Сім дітей повернулися.“ [1]"])
+    assert answer_proper(text) == translated == "Siete niños («seven children») [1]."
+    assert answer_forms(text) == ["Siete niños", "seven children"]
+    assert answer_forms("Riga [2].") == ["Riga"] and with_quotes("Riga [2].", []) == "Riga [2]."
