@@ -470,7 +470,7 @@ def run_evaluation(
     embedders, model, translation cache), so each is loaded once. ``progress`` gets a line after
     ingestion and one per question.
     """
-    from rag.wiring import build_ingestor, build_parts, build_pipeline, parts_of
+    from rag.wiring import build_ingestor, build_pipeline, parts_of
 
     questions, thresholds = load_questions(questions_path)
     articles_dir = Path(articles_dir)
@@ -490,7 +490,7 @@ def run_evaluation(
         questions = questions[:limit]
     say = progress or (lambda line: None)
 
-    pipeline = pipeline or build_pipeline(settings, parts=build_parts(settings))
+    pipeline = pipeline or build_pipeline(settings)
     ingestor = build_ingestor(settings, parts=parts_of(pipeline))
     summaries = ingestor.ingest_folder(articles_dir)
     ingest_failures = [s.message or s.source for s in summaries if s.status == "failed"]

@@ -13,7 +13,7 @@ from pathlib import Path
 import yaml
 
 from rag.settings import Settings
-from rag.wiring import build_ingestor, build_pipeline
+from rag.wiring import build_ingestor, build_parts, build_pipeline
 
 
 def main() -> None:
@@ -27,9 +27,10 @@ def main() -> None:
     answerable = [argparse.Namespace(**q) for q in questions if q["answerable"]]
     for size in args.sizes:
         settings = Settings.load(data_dir=args.data_dir, chunk_chars=size, collection=f"chunks_{size}", candidate_k=12, top_k=max(args.k))
-        ingestor = build_ingestor(settings)
+        parts = build_parts(settings)  # one store and one of each embedder for ingesting and searching
+        ingestor = build_ingestor(settings, parts=parts)
         ingestor.ingest_folder(settings.seeds_dir)
-        pipeline = build_pipeline(settings)
+        pipeline = build_pipeline(settings, parts=parts)
         chunks = ingestor.store.all_chunks()
         for k in args.k:
             pipeline.retriever.top_k = k
