@@ -26,9 +26,9 @@ from rag.prompting import ANSWER_SCHEMA, MAX_EVIDENCE, NumberedSentence, answer_
 from rag.retrieval import HybridRetriever, Retrieval
 from rag.text import beside_english, marker_numbers, numbers, sentences, strip_markers, with_markers, with_quotes
 from rag.translation.cache import CachedTranslation
-from rag.types import Answer, ArticleSummary, Citation, Evidence, Preview, ScoredChunk
+from rag.types import NO_FILTERS, Answer, ArticleSummary, Citation, Evidence, Filters, Preview, ScoredChunk
 from rag.vectors import similarities
-from vectorstore.store import ChromaStore
+from vectorstore.store import ArticleCatalog, ChromaStore
 
 if TYPE_CHECKING:
     from llama_index.core.base.embeddings.base import BaseEmbedding
@@ -111,21 +111,27 @@ class Pipeline:
     evidence_embedder: BaseEmbedding | None = None  # the multilingual embedder: how close an answer's evidence is to the question
     min_evidence_similarity: float = 0.0  # refuse an answer whose evidence is less similar to the question than this
     max_sentences: int = 0  # give the model only the sentences closest to the question (0: all; default setting 5, measured: see README)
+    catalog: ArticleCatalog | None = None  # where the copies of a story stored once are recorded
 
     def articles(self) -> list[ArticleSummary]:
         return self.store.summaries()
 
-    def answer(self, question: str, history: Sequence[tuple[str, str]] = ()) -> Answer:
+    def outlets(self) -> list[str]:
+        """Every outlet of the stored articles and their copies, for a filter's choices."""
+        return self.catalog.outlets() if self.catalog is not None else sorted({a.outlet for a in self.articles() if a.outlet})
+
+    def answer(self, question: str, history: Sequence[tuple[str, str]] = (), filters: Filters = NO_FILTERS) -> Answer:
         result = None
-        for item in self.stream(question, history):
+        for item in self.stream(question, history, filters):
             if isinstance(item, Answer):
                 result = item
         assert result is not None  # stream always ends with an Answer
         return result
 
-    def stream(self, question: str, history: Sequence[tuple[str, str]] = ()) -> Iterator[str | Preview | Answer]:
+    def stream(self, question: str, history: Sequence[tuple[str, str]] = (), filters: Filters = NO_FILTERS) -> Iterator[str | Preview | Answer]:
         """Yields the best retrieved passage (a Preview), pieces of the English answer as the
-        model writes it, then the checked Answer."""
+        model writes it, then the checked Answer. ``filters`` limit the passages it may draw on
+        (a period, outlets, languages)."""
         started = time.perf_counter()
         question = self._validate(question)
         if self.store.count() == 0:
@@ -138,10 +144,10 @@ class Pipeline:
         # from the full retrieval; for another, from the multilingual retriever with the question
         # as asked, while the question's translation and the full retrieval follow.
         t0 = time.perf_counter()
-        retrieval = self.retrieve(question, question, language) if language == "en" else None
+        retrieval = self.retrieve(question, question, language, filters) if language == "en" else None
         if retrieval is not None:
             timings["retrieval_s"] = time.perf_counter() - t0
-        preview = self.retriever.preview(question, retrieval.hits if retrieval else None)
+        preview = self.retriever.preview(question, retrieval.hits if retrieval else None, filters)
         if preview is not None:
             timings["evidence_s"] = time.perf_counter() - started
             yield preview
@@ -154,7 +160,7 @@ class Pipeline:
         note = "" if answer_language == language else english_note(language)
         if retrieval is None:
             t2 = time.perf_counter()
-            retrieval = self.retrieve(question, english_question, language)
+            retrieval = self.retrieve(question, english_question, language, filters)
             timings["retrieval_s"] = time.perf_counter() - t2
         hits = retrieval.hits
         shown = numbered_sentences(hits, self.original_under, self.hide_flagged)
@@ -183,6 +189,7 @@ class Pipeline:
                 streamed = text
         timings["generation_s"] = time.perf_counter() - t3
         answer = replace(self._grounded(parse_reply(raw), hits, shown, question, english_question, language, note, timings), passages=hits, prompt=messages)
+        answer = replace(answer, citations=self._with_copies(answer.citations))
         if not answer.refused and answer_language != "en":
             t4 = time.perf_counter()
             answer = replace(answer, text=self._localized(answer.text, answer_language), language=answer_language)
@@ -238,10 +245,17 @@ class Pipeline:
             return with_markers(bare, cited)
         return with_markers(beside_english(local, bare), cited)
 
-    def retrieve(self, question: str, english_question: str, language: str) -> Retrieval:
+    def _with_copies(self, citations: list[Citation]) -> list[Citation]:
+        """Each citation with the other outlets' copies of its story (stored once at ingest)."""
+        if self.catalog is None or not citations:
+            return citations
+        copies = self.catalog.copies_of(sorted({c.source for c in citations}))
+        return [replace(c, copies=tuple(copies.get(c.source, ()))) for c in citations]
+
+    def retrieve(self, question: str, english_question: str, language: str, filters: Filters = NO_FILTERS) -> Retrieval:
         """The passages for a question as asked (in ``language``) and in English. The multilingual
         list leads for a question not asked in English: the English lists see only a translation."""
-        return self.retriever.search(english_question, question, multilingual_first=language != "en")
+        return self.retriever.search(english_question, question, multilingual_first=language != "en", filters=filters)
 
     def _standalone(self, question: str, history: Sequence[tuple[str, str]]) -> str:
         """The follow-up rewritten to stand alone; the question as asked if the rewrite is unusable."""
@@ -276,7 +290,24 @@ def _citation(number: int, hit: ScoredChunk, indexes: list[int]) -> Citation:
         evidence.append(
             Evidence(c.text[span.start : span.end], span.start, span.end, c.original_text[span.original_start : span.original_end], span.original_start, span.original_end, span.confidence)
         )
-    return Citation(number, c.source, c.title, c.date, c.text, c.original_text, c.language, round(hit.score, 4), c.start, c.end, tuple(evidence), c.sentences)
+    return Citation(
+        number,
+        c.source,
+        c.title,
+        c.date,
+        c.text,
+        c.original_text,
+        c.language,
+        round(hit.score, 4),
+        c.start,
+        c.end,
+        tuple(evidence),
+        c.sentences,
+        outlet=c.outlet,
+        url=c.url,
+        author=c.author,
+        kind=c.kind,
+    )
 
 
 def _numbers_quoted(answer: str, evidence: list[NumberedSentence], hits: list[ScoredChunk], question: str) -> bool:

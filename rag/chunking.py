@@ -69,13 +69,19 @@ def chunk_article(article: Article, pieces: list[TranslatedSentence], original: 
                 translator="+".join(translators),
                 article_hash=stored_hash(article.content_hash),
                 sentences=_alignment(group, original, original_text),
+                outlet=article.outlet,
+                url=article.url,
+                author=article.author,
+                file=article.file or article.source,
+                kind=article.kind,
+                outlets=(article.outlet,) if article.outlet else (),
             )
         )
     return chunks
 
 
 # Raised when what a chunk stores changes, so that unchanged files are ingested again once.
-INDEX_LAYOUT = 5  # 2: sentence alignment, 3: sentences addressed to an AI flagged, 4: translation confidence, 5: translations under the floor not kept
+INDEX_LAYOUT = 6  # 2: sentence alignment, 3: sentences addressed to an AI flagged, 4: translation confidence, 5: translations under the floor not kept, 6: provenance (outlet, url, author, file) and readers of every format
 
 
 def stored_hash(content_hash: str) -> str:

@@ -27,8 +27,10 @@ def _run(body: Callable[[], int]) -> int:
 
 
 def ingest_main(argv: Sequence[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="newsrag-ingest", description="Identify, translate, chunk, embed and store a folder of articles.")
-    parser.add_argument("folder", nargs="?", type=Path, help="folder of .txt/.md articles (default: seeds/)")
+    parser = argparse.ArgumentParser(prog="newsrag-ingest", description="Identify, translate, chunk, embed and store a folder of articles (or one file).")
+    parser.add_argument(
+        "folder", nargs="?", type=Path, help="folder (walked recursively) or file: text, Markdown, web pages, RSS/Atom feeds, JSON Lines and CSV exports, PDFs, zips of them (default: seeds/)"
+    )
     parser.add_argument("--prune", action="store_true", help="remove stored articles whose files are gone from the folder")
     args = parser.parse_args(argv)
 
@@ -51,11 +53,12 @@ def ingest_main(argv: Sequence[str] | None = None) -> int:
 
             summaries = ingestor.ingest_folder(folder, prune=args.prune, on_step=on_step)
         table = Table(title=f"Store: {settings.chroma_host or settings.chroma_path}")
-        for column in ("article", "language", "translator", "chunks", "status", "note"):
-            table.add_column(column)
+        for column in ("article", "outlet", "published", "language", "translator", "chunks", "status", "url / note"):
+            table.add_column(column, overflow="fold")
         for s in summaries:
-            table.add_row(s.source, s.language, s.translator, str(s.chunks), s.status, s.message if s.status != "failed" else "")
-        Console().print(table)
+            note = s.message if s.status in ("failed", "duplicate") or s.message else (s.url or "")
+            table.add_row(s.source, s.outlet or "", s.date or "", s.language, s.translator, str(s.chunks), s.status, note if s.status != "failed" else "")
+        Console(width=None if sys.stdout.isatty() else 220).print(table)  # piped: wide rows, not folded ones
         failed = [s for s in summaries if s.status == "failed"]
         for s in failed:
             console.print(f"[red]failed[/red] {s.message}")
@@ -67,15 +70,21 @@ def ingest_main(argv: Sequence[str] | None = None) -> int:
 def ask_main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="newsrag-ask", description="Answer a question from the ingested articles, with citations.")
     parser.add_argument("question", help="the question, in any language")
+    parser.add_argument("--since", help="only articles published on or after this date (YYYY-MM-DD)")
+    parser.add_argument("--until", help="only articles published on or before this date (YYYY-MM-DD)")
+    parser.add_argument("--outlet", action="append", default=[], help="only articles of this outlet (repeat for several)")
+    parser.add_argument("--language", action="append", default=[], help="only articles in this language, e.g. uk (repeat for several)")
     args = parser.parse_args(argv)
 
     def body() -> int:
+        from rag.filters import make_filters
         from rag.types import Answer
         from rag.wiring import build_pipeline
 
+        filters = make_filters(args.since, args.until, args.outlet, args.language)
         pipeline = build_pipeline(Settings.load())
         final: Answer | None = None
-        for item in pipeline.stream(args.question):
+        for item in pipeline.stream(args.question, (), filters):
             if isinstance(item, Answer):
                 final = item
         assert final is not None
@@ -83,7 +92,10 @@ def ask_main(argv: Sequence[str] | None = None) -> int:
         if final.note:
             print(f"({final.note})")
         for c in final.citations:
-            print(f"\n[{c.number}] {c.source} — {c.title} ({c.date or 'no date'}, {c.language}, score {c.score})")
+            where = ", ".join(c.outlets) or "outlet unknown"
+            print(f"\n[{c.number}] {c.title} — {where}, {c.date or 'no date'} ({c.source}, {c.language}, score {c.score})")
+            for link in dict.fromkeys(u for u in [c.url, *(copy.url for copy in c.copies)] if u):
+                print(f"    {link}")
             print(f"    Evidence: {c.quote}")
             if c.language != "en":
                 print(f"    Original: {c.original_quote}")

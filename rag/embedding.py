@@ -9,6 +9,7 @@ from __future__ import annotations
 import hashlib
 import math
 import re
+import threading
 from typing import Any
 
 from llama_index.core.base.embeddings.base import BaseEmbedding
@@ -58,6 +59,8 @@ class E5Embedding(BaseEmbedding):
     model_name: str = "multilingual-e5-small-q4"
     threads: int = 2
     _model: Any = PrivateAttr(default=None)
+    # The chat answers while an upload is ingested: one call into the C engine at a time.
+    _lock: Any = PrivateAttr(default_factory=threading.RLock)
 
     def _encoder(self) -> Any:
         if self._model is None:
@@ -69,13 +72,15 @@ class E5Embedding(BaseEmbedding):
         return self._model
 
     def _get_query_embedding(self, query: str) -> list[float]:
-        return [float(x) for x in self._encoder().query(query)]
+        with self._lock:
+            return [float(x) for x in self._encoder().query(query)]
 
     def _get_text_embedding(self, text: str) -> list[float]:
         return self._get_text_embeddings([text])[0]
 
     def _get_text_embeddings(self, texts: list[str]) -> list[list[float]]:
-        return [[float(x) for x in v] for v in self._encoder().passage(list(texts))]
+        with self._lock:
+            return [[float(x) for x in v] for v in self._encoder().passage(list(texts))]
 
     async def _aget_query_embedding(self, query: str) -> list[float]:
         return self._get_query_embedding(query)

@@ -15,16 +15,19 @@ from pathlib import Path
 
 from llama_index.core.base.embeddings.base import BaseEmbedding
 
+from rag import duplicates
 from rag.chunking import TranslatedSentence, chunk_article, stored_hash
 from rag.errors import ArticleError, NewsRagError
 from rag.languages import detect, detect_paragraph
-from rag.loading import MAX_ARTICLE_BYTES, ParsedArticle, list_article_files, load_article_file
+from rag.loading import MAX_ARTICLE_BYTES, ParsedArticle
+from rag.readers import ARCHIVE_SUFFIXES, Blob, Limits, Skipped, file_blob, read_blob, walk
+from rag.readers.archive import zip_blobs
 from rag.screening import flag_paragraph
 from rag.text import split_sentences
 from rag.translation.cache import CachedTranslation
 from rag.translation.confidence import confidences
-from rag.types import Article, ArticleSummary, Chunk, Paragraph
-from vectorstore.store import ChromaStore
+from rag.types import Article, ArticleSummary, Chunk, Copy, Paragraph
+from vectorstore.store import ArticleCatalog, ChromaStore
 
 TARGET_LANGUAGE = "en"
 UNTRANSLATED = "none"  # the translator name of a sentence stored as written
@@ -38,12 +41,12 @@ def _no_progress(source: str, step: str, done: int, total: int) -> None:
     return None
 
 
-def identify(parsed: ParsedArticle) -> Article:
-    """Language of the article and of each paragraph."""
+def identify(parsed: ParsedArticle, file: str = "") -> Article:
+    """Language of the article and of each paragraph; the provenance carried over."""
     body = "\n".join(p.text for p in parsed.paragraphs)
     language = detect(body).language
     paragraphs = tuple(Paragraph(p.text, p.start, p.end, detect_paragraph(p.text, language)) for p in parsed.paragraphs)
-    return Article(parsed.source, parsed.title, parsed.date, language, paragraphs, parsed.content_hash)
+    return Article(parsed.source, parsed.title, parsed.date, language, paragraphs, parsed.content_hash, parsed.outlet, parsed.url, parsed.author, file or parsed.source, parsed.kind)
 
 
 @dataclass(frozen=True)
@@ -62,7 +65,9 @@ class Ingestor:
     chunk_chars: int
     overlap: int = 0
     original: OriginalIndex | None = None
+    catalog: ArticleCatalog | None = None  # near-duplicate detection; None: every article stored
     max_article_bytes: int = MAX_ARTICLE_BYTES
+    limits: Limits | None = None  # bounds on files, exports and zips (max_article_bytes applies)
     searchable_first: bool = True  # store an article as written before translating it
     reject_below: float = 0.0  # a translation less confident than this is not kept (rag.translation.confidence)
 
@@ -77,26 +82,90 @@ class Ingestor:
             stored = {k: v for k, v in stored.items() if other.get(k) == v}
         return stored
 
+    def read_limits(self) -> Limits:
+        return replace(self.limits or Limits(), max_article_bytes=self.max_article_bytes)
+
     def ingest_folder(self, folder: Path, prune: bool = False, on_step: StepCallback = _no_progress) -> list[ArticleSummary]:
-        files = list_article_files(folder)
+        """Every article under ``folder`` (recursively, zips, feeds and exports included); with
+        ``prune``, stored articles whose file is gone are removed. A file that fails keeps what
+        was stored of it."""
+        if not folder.exists():
+            raise FileNotFoundError(f"{folder} is neither a folder of articles nor an article file.")
         stored = self.stored_hashes()
-        summaries = [self.ingest_file(path, stored.get(path.name), on_step) for path in files]
+        summaries: list[ArticleSummary] = []
+        seen_files: set[str] = set()
+        for item in walk(folder, self.read_limits()):
+            if isinstance(item, Skipped):
+                seen_files.add(_file_of(item.source))
+                summaries.append(_failed(item.source, item.reason))
+                continue
+            seen_files.add(item.file)
+            summaries.extend(self.ingest_blob(item, stored, on_step))
         if prune:
-            present = {p.name for p in files}
-            for source in sorted(set(self.store.article_hashes()) - present):
-                removed = self.store.delete_source(source)
-                if self.original:
-                    self.original.store.delete_source(source)
-                summaries.append(ArticleSummary(source, "", None, "", "", removed, status="pruned"))
+            summaries.extend(self.prune(seen_files))
         return summaries
 
-    def ingest_file(self, path: Path, stored: str | None = None, on_step: StepCallback = _no_progress) -> ArticleSummary:
-        """Ingest one file; a bad file yields a 'failed' summary and leaves the store as it was."""
+    def prune(self, present_files: set[str]) -> list[ArticleSummary]:
+        """Removes stored articles whose file is not among ``present_files``."""
+        out = []
+        for source, file in sorted(self.store.article_files().items()):
+            if file in present_files:
+                continue
+            removed = self.store.delete_source(source)
+            if self.original:
+                self.original.store.delete_source(source)
+            if self.catalog:
+                self.catalog.delete(source)
+            out.append(ArticleSummary(source, "", None, "", "", removed, status="pruned"))
+        return out
+
+    def ingest_blob(self, blob: Blob, stored: dict[str, str] | None = None, on_step: StepCallback = _no_progress) -> list[ArticleSummary]:
+        """The articles of one file (or zip member): one summary each, a failed one for each part
+        that could not be read."""
+        stored = self.stored_hashes() if stored is None else stored
+        out: list[ArticleSummary] = []
         try:
-            parsed = load_article_file(path, self.max_article_bytes)
+            for item in read_blob(blob, self.read_limits()):
+                if isinstance(item, Skipped):
+                    out.append(_failed(item.source, item.reason))
+                else:
+                    out.append(self.ingest_parsed(item, blob.file, stored.get(item.source), on_step))
+        except ArticleError as error:
+            out.append(_failed(error.source, str(error).removeprefix(f"{error.source}: ")))
+        except NewsRagError as error:
+            out.append(_failed(blob.name, str(error)))
+        return out
+
+    def ingest_path(self, path: Path, name: str, on_step: StepCallback = _no_progress) -> list[ArticleSummary]:
+        """The articles of one file on disk (a zip's members included), stored under ``name``."""
+        try:
+            items = list(zip_blobs(path, name, self.read_limits())) if path.suffix.lower() in ARCHIVE_SUFFIXES else [file_blob(path, name)]
+        except ArticleError as error:
+            return [_failed(name, str(error).removeprefix(f"{name}: "))]
+        stored = self.stored_hashes()
+        out: list[ArticleSummary] = []
+        for item in items:
+            out.extend([_failed(item.source, item.reason)] if isinstance(item, Skipped) else self.ingest_blob(item, stored, on_step))
+        return out
+
+    def ingest_file(self, path: Path, stored: str | None = None, on_step: StepCallback = _no_progress) -> ArticleSummary:
+        """Ingest one single-article file; a bad file yields a 'failed' summary and leaves the store as it was."""
+        try:
+            blob = file_blob(path, path.name)
+        except ArticleError as error:
+            return _failed(path.name, str(error).removeprefix(f"{path.name}: "))
+        summaries = self.ingest_blob(blob, {path.name: stored} if stored else {}, on_step)
+        return summaries[0] if len(summaries) == 1 else next((s for s in summaries if s.status != "failed"), summaries[0])
+
+    def ingest_parsed(self, parsed: ParsedArticle, file: str = "", stored: str | None = None, on_step: StepCallback = _no_progress) -> ArticleSummary:
+        """Ingest one parsed article; a failure yields a 'failed' summary and leaves the store as it was."""
+        try:
             if stored_hash(parsed.content_hash) == stored:
                 return self._unchanged(parsed)
-            article = identify(parsed)
+            original = self._original_of(parsed) if stored is None else None
+            if original is not None:
+                return original
+            article = identify(parsed, file)
             on_step(article.source, "read", 1, 1)
             if self.searchable_first and (stored is None or stored.endswith(PENDING)) and self._needs_translation(article):
                 # A new article is stored as written first: searchable in its own language (the
@@ -107,14 +176,68 @@ class Ingestor:
                 on_step = self._recording_progress(on_step)
             chunks = self.chunks_for(article, parsed.original, on_step)
             self._store(article.source, chunks, on_step)
+            self._catalogue(parsed)
         except NewsRagError as error:
-            message = str(error) if isinstance(error, ArticleError) else f"{path.name}: {error}"
-            return ArticleSummary(path.name, "", None, "", "", 0, status="failed", message=message)
+            message = str(error) if isinstance(error, ArticleError) else f"{parsed.source}: {error}"
+            return _failed(parsed.source, message.removeprefix(f"{parsed.source}: "))
         translators = "+".join(sorted({c.translator for c in chunks}))
         status = "replaced" if stored else "stored"
         message = untranslated_note(article.language, translators)
         flagged = sum(s.flagged for c in chunks for s in c.sentences)
-        return ArticleSummary(article.source, article.title, article.date, article.language, translators, len(chunks), status=status, message=message, flagged=flagged)
+        return ArticleSummary(
+            article.source,
+            article.title,
+            article.date,
+            article.language,
+            translators,
+            len(chunks),
+            status=status,
+            message=message,
+            flagged=flagged,
+            outlet=article.outlet,
+            url=article.url,
+            author=article.author,
+            kind=article.kind,
+        )
+
+    def _original_of(self, parsed: ParsedArticle) -> ArticleSummary | None:
+        """For a copy of a story already stored (syndication, a page saved twice): records this
+        copy's outlet and URL on the stored one and returns its 'duplicate' summary; else None."""
+        if self.catalog is None:
+            return None
+        text = "\n".join(p.text for p in parsed.paragraphs)
+        sig = duplicates.signature(text)
+        keys = duplicates.bands(sig)
+        best, score = None, 0.0
+        for source, other in self.catalog.candidates(keys).items():
+            if source != parsed.source and (s := duplicates.similarity(sig, other)) >= max(score, duplicates.DUPLICATE_AT):
+                best, score = source, s
+        if best is None:
+            return None
+        self.catalog.put(parsed.source, keys, sig, Copy(parsed.source, parsed.outlet, parsed.url, parsed.date), duplicate_of=best)
+        copies = self.catalog.copies_of([best]).get(best, [])
+        outlets = list(dict.fromkeys(o for o in [self.catalog.outlet_of(best), *(c.outlet for c in copies)] if o))
+        for store in self._stores():
+            store.set_outlets(best, outlets)
+        return ArticleSummary(
+            parsed.source,
+            parsed.title,
+            parsed.date,
+            "",
+            "",
+            0,
+            status="duplicate",
+            message=f"the same story as {best} ({score:.0%} alike): stored once, this copy's outlet and URL kept on it.",
+            outlet=parsed.outlet,
+            url=parsed.url,
+            kind=parsed.kind,
+        )
+
+    def _catalogue(self, parsed: ParsedArticle) -> None:
+        if self.catalog is None:
+            return
+        sig = duplicates.signature("\n".join(p.text for p in parsed.paragraphs))
+        self.catalog.put(parsed.source, duplicates.bands(sig), sig, Copy(parsed.source, parsed.outlet, parsed.url, parsed.date))
 
     def _recording_progress(self, on_step: StepCallback) -> StepCallback:
         """``on_step`` that also records the share translated in the store, for the chat's panel."""
@@ -222,6 +345,16 @@ def _sentences(article: Article, original: str) -> tuple[list[list[tuple[int, in
     """Per paragraph: its sentences' spans in the file, and their texts."""
     spans = [[(p.start + s, p.start + e) for s, e in split_sentences(p.text)] for p in article.paragraphs]
     return spans, [[original[s:e].strip() for s, e in paragraph] for paragraph in spans]
+
+
+def _file_of(source: str) -> str:
+    """The file on disk a source comes from: a zip member's zip, or the source itself."""
+    cut = source.lower().find(".zip/")
+    return source[: cut + 4] if cut >= 0 else source.split("#", 1)[0]
+
+
+def _failed(source: str, reason: str) -> ArticleSummary:
+    return ArticleSummary(source, "", None, "", "", 0, status="failed", message=f"{source}: {reason}")
 
 
 def untranslated_note(language: str, translators: str) -> str:

@@ -1,4 +1,6 @@
-"""Hybrid retrieval over the English chunks: dense (Chroma) plus BM25, fused by reciprocal rank.
+"""Hybrid retrieval: dense (Chroma, English), BM25 (English) and multilingual dense (Chroma,
+original text), merged by round-robin over the three rankings. Filters (period, outlets,
+languages) apply inside each retriever: Chroma's ``where`` and a mask over the BM25 scores.
 
 retriever = HybridRetriever(store, embedder, top_k=4, candidate_k=12)
 result = retriever.search("Where did Kim and Putin meet?")
@@ -14,9 +16,9 @@ from llama_index.core.base.embeddings.base import BaseEmbedding
 from llama_index.core.schema import NodeWithScore, QueryBundle, TextNode
 
 from rag.indexing import OriginalIndex
-from rag.types import Chunk, Preview, ScoredChunk
+from rag.types import NO_FILTERS, Chunk, Filters, Preview, ScoredChunk
 from rag.vectors import cosine
-from vectorstore.store import ChromaStore
+from vectorstore.store import ChromaStore, day_number
 
 
 def interleave(ranked_lists: list[list[ScoredChunk]], k: int) -> list[ScoredChunk]:
@@ -32,6 +34,18 @@ def interleave(ranked_lists: list[list[ScoredChunk]], k: int) -> list[ScoredChun
             if len(merged) == k:
                 return list(merged.values())
     return list(merged.values())
+
+
+def admits(filters: Filters, chunk: Chunk) -> bool:
+    """Whether ``chunk`` is within ``filters`` (the same rule as vectorstore.store.chroma_where)."""
+    day = day_number(chunk.date)
+    if filters.since and not (day and day >= day_number(filters.since)):
+        return False
+    if filters.until and not (day and day <= day_number(filters.until)):
+        return False
+    if filters.languages and chunk.language not in filters.languages:
+        return False
+    return not filters.outlets or any(o in chunk.outlets for o in filters.outlets)
 
 
 @dataclass(frozen=True)
@@ -67,34 +81,56 @@ class HybridRetriever(BaseRetriever):
             self._bm25_count = count
         return self._bm25
 
-    def search(self, question: str, original_question: str | None = None, multilingual_first: bool | None = None) -> Retrieval:
+    def search(self, question: str, original_question: str | None = None, multilingual_first: bool | None = None, filters: Filters = NO_FILTERS) -> Retrieval:
         """``question`` in English; ``original_question`` as asked, for the multilingual retriever.
 
         ``multilingual_first``: a question asked in another language reaches the English lists
         only through a machine translation, so the multilingual list leads for it (default:
-        when the two questions differ)."""
-        dense = self.store.query(self.embedder.get_query_embedding(question), self.candidate_k)
-        bm25 = self._lexical()
-        lexical = bm25.retrieve(question) if bm25 is not None else []
+        when the two questions differ). ``filters``: only passages they admit are ranked."""
+        dense = self.store.query(self.embedder.get_query_embedding(question), self.candidate_k, filters)
+        lexical_hits = self._lexical_hits(question, filters)
         multilingual = []
         if self.original is not None:
             vector = self.original.embedder.get_query_embedding(original_question or question)
-            multilingual = self.original.store.query(vector, self.candidate_k)
-        lexical_hits = [ScoredChunk(self._chunks[n.node.node_id], float(n.score or 0.0)) for n in lexical if (n.score or 0.0) > 0]
+            multilingual = self.original.store.query(vector, self.candidate_k, filters)
         if multilingual_first is None:
             multilingual_first = bool(original_question) and original_question != question
         lists = [multilingual, dense, lexical_hits] if multilingual_first else [dense, lexical_hits, multilingual]
         best_dense = max((h.score for h in dense), default=0.0)
         return Retrieval(interleave(lists, self.top_k), best_dense)
 
-    def preview(self, question: str, hits: list[ScoredChunk] | None = None) -> Preview | None:
+    def _lexical_hits(self, question: str, filters: Filters) -> list[ScoredChunk]:
+        """BM25's best passages among those ``filters`` admit (a mask over every passage's score)."""
+        bm25 = self._lexical()
+        if bm25 is None:
+            return []
+        if not filters:
+            return [ScoredChunk(self._chunks[n.node.node_id], float(n.score or 0.0)) for n in bm25.retrieve(question) if (n.score or 0.0) > 0]
+        import bm25s
+        import numpy as np
+
+        ids = [entry["node_id"] for entry in bm25.corpus]  # in the order BM25 indexed them
+        mask = np.array([admits(filters, self._chunks[i]) for i in ids], dtype=np.float32)
+        if not mask.any():
+            return []
+        tokens = bm25s.tokenize(question, stemmer=None if bm25.skip_stemming else bm25.stemmer, token_pattern=bm25.token_pattern, show_progress=False)
+        k = min(self.candidate_k, len(ids))
+        found, scores = bm25.bm25.retrieve(tokens, k=k, weight_mask=mask, show_progress=False)
+        out = []
+        for index, score in zip(found[0], scores[0]):
+            chunk = self._chunks[ids[int(index)]]
+            if score > 0 and admits(filters, chunk):
+                out.append(ScoredChunk(chunk, float(score)))
+        return out
+
+    def preview(self, question: str, hits: list[ScoredChunk] | None = None, filters: Filters = NO_FILTERS) -> Preview | None:
         """The best passage (of ``hits``, or else of the multilingual retriever queried with the
         question as asked: no translation needed) and its sentence closest to the question,
         ranked by the multilingual embedder (the English one where that retriever is off)."""
         embedder = self.original.embedder if self.original is not None else self.embedder
         query = embedder.get_query_embedding(question)
         if hits is None:
-            hits = (self.original.store if self.original is not None else self.store).query(query, 1)
+            hits = (self.original.store if self.original is not None else self.store).query(query, 1, filters)
         if not hits:
             return None
         chunk = hits[0].chunk
@@ -104,7 +140,7 @@ class HybridRetriever(BaseRetriever):
         texts = [original if self.original is not None else english for english, original in pairs]
         scores = [cosine(query, vector) for vector in embedder.get_text_embedding_batch(texts)]
         english, original = pairs[max(range(len(pairs)), key=scores.__getitem__)]
-        return Preview(chunk.source, chunk.title, chunk.date, chunk.language, " ".join(english.split()), " ".join(original.split()))
+        return Preview(chunk.source, chunk.title, chunk.date, chunk.language, " ".join(english.split()), " ".join(original.split()), chunk.outlet, chunk.url)
 
     def _retrieve(self, query_bundle: QueryBundle) -> list[NodeWithScore]:
         return [NodeWithScore(node=TextNode(id_=h.chunk.id, text=h.chunk.text, metadata={"source": h.chunk.source}), score=h.score) for h in self.search(query_bundle.query_str).hits]

@@ -68,7 +68,13 @@ class Settings(BaseSettings):
     embed_batch_size: int = Field(default=32, description="Chunks embedded per batch.")
 
     # Ingestion.
-    max_article_bytes: int = Field(default=2_000_000, description="Largest article file ingested; a larger one is refused with a reason (split it into articles).")
+    max_article_bytes: int = Field(default=2_000_000, description="Largest article ingested (a file, a zip member, a line of an export); a larger one is refused with a reason.")
+    max_archive_bytes: int = Field(default=2_000_000_000, description="Largest feed or export file read, and most bytes unpacked from one zip; past it the rest is refused with a reason.")
+    max_zip_members: int = Field(default=10_000, description="Most files read from one zip; a zip with more is refused (unpack it or split it).")
+    max_zip_ratio: int = Field(default=200, description="A zip member that unpacks to more than this many times its compressed size (and over 1 MB) is refused as a zip bomb.")
+    detect_duplicates: bool = Field(
+        default=True, description="Store a near-duplicate story (syndicated copy, page saved twice; MinHash Jaccard >= 0.8) once, keeping each copy's outlet and URL on it."
+    )
 
     searchable_before_translated: bool = Field(
         default=True, description="Store an article that needs translating as written first, searchable by the multilingual retriever, then replace it with its translation."

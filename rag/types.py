@@ -16,15 +16,45 @@ class Paragraph:
 
 
 @dataclass(frozen=True)
-class Article:
-    """An article read from a file: cleaned paragraphs, metadata and its detected language."""
+class Copy:
+    """Where a story was published: one outlet's copy of an article. An article stored once
+    keeps every copy found at ingest (syndication, a page saved twice)."""
 
-    source: str  # file name, e.g. 004_a4b43755038ca000.txt
+    source: str
+    outlet: str | None = None
+    url: str | None = None
+    date: str | None = None
+
+
+@dataclass(frozen=True)
+class Article:
+    """An article read from a file: cleaned paragraphs, provenance and its detected language."""
+
+    source: str  # path under the ingested folder, e.g. 004_a4b43755038ca000.txt or feeds/bbc.xml#<entry id>
     title: str
-    date: str | None
+    date: str | None  # published, ISO 8601
     language: str
     paragraphs: tuple[Paragraph, ...]
     content_hash: str
+    outlet: str | None = None
+    url: str | None = None
+    author: str | None = None
+    file: str = ""  # the file it was read from, under the ingested folder (a zip, a feed); "" = source
+    kind: str = "text"  # rag.readers: text, markdown, html, feed, feed-summary, jsonl, csv, pdf
+
+
+@dataclass(frozen=True)
+class Filters:
+    """What a question may draw on: a period (ISO dates, both ends included), outlets and
+    article languages. Empty means no limit. Applied inside retrieval."""
+
+    since: str | None = None
+    until: str | None = None
+    outlets: tuple[str, ...] = ()
+    languages: tuple[str, ...] = ()
+
+    def __bool__(self) -> bool:
+        return bool(self.since or self.until or self.outlets or self.languages)
 
 
 @dataclass(frozen=True)
@@ -56,6 +86,12 @@ class Chunk:
     translator: str
     article_hash: str
     sentences: tuple[SentenceSpan, ...] = ()
+    outlet: str | None = None
+    url: str | None = None
+    author: str | None = None
+    file: str = ""
+    kind: str = "text"
+    outlets: tuple[str, ...] = ()  # every outlet that carried the article (copies included)
 
     def sentence_texts(self) -> list[tuple[str, str]]:
         """(English, original) text of each sentence, in order."""
@@ -97,6 +133,16 @@ class Citation:
     end: int = 0
     evidence: tuple[Evidence, ...] = ()
     sentences: tuple[SentenceSpan, ...] = ()  # the passage's alignment, flagged sentences marked
+    outlet: str | None = None
+    url: str | None = None
+    author: str | None = None
+    kind: str = "text"  # "feed-summary": the feed carried only a summary of the story
+    copies: tuple[Copy, ...] = ()  # the same story from other outlets, stored once
+
+    @property
+    def outlets(self) -> list[str]:
+        """Every outlet that carried the passage, this article's first."""
+        return list(dict.fromkeys(o for o in [self.outlet, *(c.outlet for c in self.copies)] if o))
 
     @property
     def quote(self) -> str:
@@ -119,6 +165,8 @@ class Preview:
     language: str
     sentence: str
     original_sentence: str
+    outlet: str | None = None
+    url: str | None = None
 
 
 @dataclass(frozen=True)
@@ -147,7 +195,32 @@ class ArticleSummary:
     language: str
     translator: str
     chunks: int
-    status: str = "stored"  # stored | unchanged | replaced | failed | pruned
+    status: str = "stored"  # stored | unchanged | replaced | duplicate | failed | pruned
     message: str = ""
+    outlet: str | None = None
+    url: str | None = None
+    author: str | None = None
+    kind: str = ""
+    copies: int = 0  # other outlets' copies of this story, stored once
     flagged: int = 0  # sentences addressed to an AI, kept out of answers
     translated: float | None = None  # of an article stored as written while it is translated: the share done so far
+
+
+@dataclass
+class UploadStatus:
+    """What the panel shows of the uploads: the one being ingested and each finished file's outcome."""
+
+    waiting: int = 0
+    current: str = ""
+    step: str = ""
+    done: int = 0
+    total: int = 0
+    results: list[ArticleSummary] = field(default_factory=list)
+    version: int = 0  # grows with every change, so a page refreshes only when something moved
+
+    @property
+    def busy(self) -> bool:
+        return bool(self.current or self.waiting)
+
+
+NO_FILTERS = Filters()  # a question that may draw on every article

@@ -23,6 +23,7 @@ from rag.indexing import Ingestor, OriginalIndex
 from rag.llm import ChatModel, LlamaCppChat, OpenAIChat, ScriptedChat, complete_many
 from rag.models import QWEN_1_5B, ensure_default_model
 from rag.offline import enforce_offline
+from rag.readers import Limits
 from rag.retrieval import HybridRetriever
 from rag.settings import Settings
 from rag.translation.argos import ArgosTranslator
@@ -30,7 +31,8 @@ from rag.translation.base import IdentityTranslator, Translator, TranslatorChain
 from rag.translation.cache import CachedTranslation
 from rag.translation.confidence import LOW_CONFIDENCE
 from rag.translation.llm import LlmTranslator
-from vectorstore.store import ChromaStore
+from rag.uploads import Uploads
+from vectorstore.store import ArticleCatalog, ChromaStore
 
 
 def build_store(settings: Settings) -> ChromaStore:
@@ -108,6 +110,7 @@ class Parts:
     original: OriginalIndex | None  # original-language passages and their multilingual embedder
     llm: ChatModel
     translation: CachedTranslation
+    catalog: ArticleCatalog | None = None  # one record per article: near-duplicates and their outlets
 
 
 def build_parts(settings: Settings, llm: ChatModel | None = None) -> Parts:
@@ -115,12 +118,13 @@ def build_parts(settings: Settings, llm: ChatModel | None = None) -> Parts:
     enforce_offline()
     llm = llm or _LazyLlm(settings)
     store = build_store(settings)
-    return Parts(store, build_embedder(settings), build_original_index(settings, store), llm, build_translation(settings, llm))
+    catalog = ArticleCatalog(store, f"{settings.collection}_articles") if settings.detect_duplicates else None
+    return Parts(store, build_embedder(settings), build_original_index(settings, store), llm, build_translation(settings, llm), catalog)
 
 
 def parts_of(pipeline: Pipeline) -> Parts:
     """The parts a pipeline was built with, for an ingestor that shares them."""
-    return Parts(pipeline.store, pipeline.retriever.embedder, pipeline.retriever.original, pipeline.llm, pipeline.translation)
+    return Parts(pipeline.store, pipeline.retriever.embedder, pipeline.retriever.original, pipeline.llm, pipeline.translation, pipeline.catalog)
 
 
 def build_ingestor(settings: Settings, llm: ChatModel | None = None, parts: Parts | None = None) -> Ingestor:
@@ -133,7 +137,9 @@ def build_ingestor(settings: Settings, llm: ChatModel | None = None, parts: Part
         settings.chunk_chars,
         settings.chunk_overlap_sentences,
         original=parts.original,
+        catalog=parts.catalog,
         max_article_bytes=settings.max_article_bytes,
+        limits=Limits(settings.max_article_bytes, settings.max_archive_bytes, settings.max_zip_members, settings.max_zip_ratio),
         searchable_first=settings.searchable_before_translated,
         reject_below=settings.reject_translation_below if settings.original_embedder == "e5" else 0.0,  # an e5 cosine
     )
@@ -158,7 +164,13 @@ def build_pipeline(settings: Settings, llm: ChatModel | None = None, parts: Part
         evidence_embedder=original.embedder if original is not None else None,
         min_evidence_similarity=settings.min_evidence_similarity,
         max_sentences=settings.max_prompt_sentences,
+        catalog=parts.catalog,
     )
+
+
+def build_uploads(settings: Settings, pipeline: Pipeline) -> Uploads:
+    """The chat's upload queue: an ingestor on the pipeline's parts, files kept in data_dir/uploads."""
+    return Uploads(build_ingestor(settings, parts=parts_of(pipeline)), settings.data_dir / "uploads")
 
 
 @lru_cache(maxsize=1)

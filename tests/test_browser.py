@@ -163,3 +163,54 @@ def test_real_model_answer_with_citation_in_chromium(chromium, tmp_path, real_mo
     assert seen["evidence"] and seen["evidence"] in seen["english"]  # the quoted evidence is highlighted
     assert SOURCE_FILE.search(seen["summary"]), seen["summary"]
     assert seen["outside"] == ""
+
+
+def test_upload_filters_and_provenance_in_chromium(chromium, fast_settings, tmp_path):
+    """Files dropped on the upload area are ingested while the page stays usable: the articles
+    panel shows progress, the new article with its outlet, a bad file's reason; a question limited
+    to the new outlet cites it, with outlet, date and a link in the citation viewer."""
+    from playwright.sync_api import expect, sync_playwright
+
+    from rag.uploads import Uploads
+    from rag.wiring import parts_of
+    from tests.archive_files import pdf_bytes, web_page
+
+    settings = fast_settings.model_copy(update={"min_relevance": 0.0})
+    build_ingestor(settings).ingest_folder(SEEDS)
+    pipeline = build_pipeline(settings)
+    uploads = Uploads(build_ingestor(settings, parts=parts_of(pipeline)), settings.data_dir / "uploads")
+    page_file = tmp_path / "ferry.html"
+    page_file.write_text(web_page(), encoding="utf-8")
+    locked = tmp_path / "locked.pdf"
+    locked.write_bytes(pdf_bytes(["A secret document about the budget of the town council."], password="pw"))
+
+    with serving(pipeline, uploads) as url, sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=str(chromium), args=CHROMIUM_ARGS)
+        try:
+            page = browser.new_page(viewport={"width": 1400, "height": 1200})
+            page.goto(url)
+            articles = page.locator("#articles")
+            expect(articles).to_contain_text("5 articles")
+            page.locator("#upload input[type=file]").set_input_files([str(page_file), str(locked)])
+            expect(articles).to_contain_text("Added uploads/ferry.html", timeout=60_000)
+            expect(articles).to_contain_text("Baltic Coast Herald")
+            expect(articles).to_contain_text("encrypted")
+            expect(articles).to_contain_text("6 articles")
+
+            page.locator("#filters").get_by_text("Limit the articles").click()
+            page.locator("#outlets input").click()
+            page.get_by_role("option", name="Baltic Coast Herald").click()
+            page.locator("#question textarea").fill("How much will the ferry terminal cost?")
+            page.locator("#question textarea").press("Enter")
+            answer = page.locator("#chat .newsrag-answer").last
+            expect(answer).to_be_visible(timeout=60_000)
+            answer.locator(".citation summary").first.click()
+            citation = answer.locator(".citation").first
+            expect(citation).to_contain_text("Baltic Coast Herald")
+            expect(citation).to_contain_text("2023-09-12")
+            expect(citation.locator("a[href='https://coastherald.example/news/ferry-terminal']")).to_have_count(1)
+            summaries = answer.locator(".citation summary").all_inner_texts()
+            assert summaries and all("Baltic Coast Herald" in s for s in summaries), summaries
+            page.screenshot(path=str(REPO / "artifacts" / "upload.png") if (REPO / "artifacts").is_dir() else str(tmp_path / "upload.png"))
+        finally:
+            browser.close()

@@ -15,10 +15,10 @@ import httpx
 import pytest
 
 from rag.errors import EmptyStoreError, NewsRagError, QuestionError
-from rag.types import Answer, ArticleSummary, Citation, Preview
+from rag.types import NO_FILTERS, Answer, ArticleSummary, Citation, Filters, Preview
 from tests.servers import free_port, running
 from ui import app as ui_app
-from ui.app import EMPTY_QUESTION, NO_ARTICLES, articles_panel, build_app, launch, parse_args, respond
+from ui.app import EMPTY_QUESTION, NO_ARTICLES, articles_panel, build_app, filter_choices, launch, parse_args, respond
 
 QUESTION = "Where did Putin and Kim Jong Un meet?"
 ANSWER_TEXT = "Putin and Kim met at the Vostochny Cosmodrome [1]. Kim travelled by armoured train [2]."
@@ -52,8 +52,12 @@ class FakePipeline:
             ArticleSummary("004_a4b43755038ca000.txt", "Кім Чен Ин планує зустрітися з Путіним", "2023-09-10", "uk", "llm", 5),
         ]
 
-    def stream(self, question: str, history: Sequence[tuple[str, str]] = ()) -> Iterator[str | Preview | Answer]:
+    def outlets(self) -> list[str]:
+        return ["Kyiv Daily", "Seoul Wire"]
+
+    def stream(self, question: str, history: Sequence[tuple[str, str]] = (), filters: Filters = NO_FILTERS) -> Iterator[str | Preview | Answer]:
         self.calls.append((question, list(history)))
+        self.filters = filters
         with self._lock:
             self.running += 1
             self.most_running = max(self.most_running, self.running)
@@ -70,6 +74,22 @@ class FakePipeline:
         finally:
             with self._lock:
                 self.running -= 1
+
+
+def test_the_pickers_limit_the_question_and_a_bad_date_is_explained():
+    pipeline = FakePipeline()
+    outputs = list(respond(pipeline, "Who met whom?", [], [], "2023-09-01", "", ["Seoul Wire"], ["Ukrainian (uk)"]))
+    assert pipeline.filters == Filters("2023-09-01", None, ("Seoul Wire",), ("uk",))
+    assert "[1]" in last_message(outputs)
+    outputs = list(respond(pipeline, "Who met whom?", [], [], "last week"))
+    assert "YYYY-MM-DD" in last_message(outputs) and len(pipeline.calls) == 1, "a bad date asks nothing"
+    assert outputs[-1][0] == "Who met whom?", "the question stays in the box to be asked again"
+
+
+def test_filter_choices_come_from_the_stored_articles():
+    outlets, languages = filter_choices(FakePipeline())
+    assert outlets == ["Kyiv Daily", "Seoul Wire"]
+    assert languages == ["English (en)", "Ukrainian (uk)"]
 
 
 def ask(pipeline, question, chat=None, pairs=None):  # type: ignore[no-untyped-def]
@@ -220,6 +240,7 @@ def test_main_builds_the_pipeline_and_launches_on_the_given_address(monkeypatch)
 
     launched = {}
     monkeypatch.setattr(rag.wiring, "build_pipeline", lambda settings: FakePipeline())
+    monkeypatch.setattr(rag.wiring, "build_uploads", lambda settings, pipeline: None)
     monkeypatch.setattr(ui_app, "launch", lambda app, host, port: launched.update(app=app, host=host, port=port))  # would block
     assert ui_app.main(["--port", "7999"]) == 0
     assert launched["host"] == "127.0.0.1" and launched["port"] == 7999
@@ -265,9 +286,9 @@ def test_python_dash_m_ui_has_host_and_port_flags():
 
 
 @contextlib.contextmanager
-def serving(pipeline) -> Iterator[str]:  # type: ignore[no-untyped-def]
+def serving(pipeline, uploads=None) -> Iterator[str]:  # type: ignore[no-untyped-def]
     """The real Gradio app on 127.0.0.1 and a free port, served from a background thread."""
-    app = build_app(pipeline)
+    app = build_app(pipeline, uploads)
     port = free_port()
     launch(app, "127.0.0.1", port, block=False)
     try:

@@ -18,9 +18,13 @@ from functools import partial
 from typing import TYPE_CHECKING, Protocol
 
 from rag.errors import NewsRagError
+from rag.filters import make_filters
 from rag.offline import enforce_offline
-from rag.types import Answer, ArticleSummary, Preview
-from ui.render import CITATION_SCRIPT, CSS, render_answer, render_articles, render_streaming
+from rag.types import NO_FILTERS, Answer, ArticleSummary, Filters, Preview
+from ui.render import CITATION_SCRIPT, CSS, render_answer, render_articles, render_streaming, render_uploads
+
+if TYPE_CHECKING:
+    from rag.uploads import Uploads
 
 if TYPE_CHECKING:
     import gradio as gr
@@ -53,9 +57,11 @@ Pair = tuple[str, str]
 class ChatPipeline(Protocol):
     """What the chat needs from rag.answering.Pipeline (tests pass a fake)."""
 
-    def stream(self, question: str, history: Sequence[tuple[str, str]] = ()) -> Iterator[str | Preview | Answer]: ...
+    def stream(self, question: str, history: Sequence[tuple[str, str]] = (), filters: Filters = NO_FILTERS) -> Iterator[str | Preview | Answer]: ...
 
     def articles(self) -> list[ArticleSummary]: ...
+
+    def outlets(self) -> list[str]: ...
 
 
 def error_message(error: BaseException) -> str:
@@ -67,11 +73,21 @@ def error_message(error: BaseException) -> str:
     return f"Something went wrong: {detail}. The error is logged on the server; try again or ask another question."
 
 
-def respond(pipeline: ChatPipeline, message: str | None, chat: list[Message] | None, pairs: list[Pair] | None) -> Iterator[tuple[str, list[Message], list[Pair]]]:
+def respond(
+    pipeline: ChatPipeline,
+    message: str | None,
+    chat: list[Message] | None,
+    pairs: list[Pair] | None,
+    since: str | None = None,
+    until: str | None = None,
+    outlets: Sequence[str] | None = None,
+    languages: Sequence[str] | None = None,
+) -> Iterator[tuple[str, list[Message], list[Pair]]]:
     """One chat turn, as a generator of (textbox value, chat messages, history pairs).
 
     The chat holds what is shown (HTML with citations); ``pairs`` holds the plain
-    (question, answer) text the pipeline condenses follow-up questions with.
+    (question, answer) text the pipeline condenses follow-up questions with. ``since`` ..
+    ``languages`` are the pickers' limits on the articles the answer may draw on.
     """
     chat = list(chat or [])
     pairs = [tuple(p) for p in (pairs or [])]  # type: ignore[misc]
@@ -79,6 +95,12 @@ def respond(pipeline: ChatPipeline, message: str | None, chat: list[Message] | N
     if not question:
         chat.append({"role": "assistant", "content": EMPTY_QUESTION})
         yield "", list(chat), list(pairs)
+        return
+    try:
+        filters = make_filters(since, until, list(outlets or []), [language_code(x) for x in languages or []])
+    except NewsRagError as error:
+        chat.append({"role": "assistant", "content": error_message(error)})
+        yield message or "", list(chat), list(pairs)
         return
 
     chat.append({"role": "user", "content": question})
@@ -89,7 +111,7 @@ def respond(pipeline: ChatPipeline, message: str | None, chat: list[Message] | N
     text = ""
     preview: Preview | None = None
     try:
-        for item in pipeline.stream(question, list(pairs)):
+        for item in pipeline.stream(question, list(pairs), filters) if filters else pipeline.stream(question, list(pairs)):
             if isinstance(item, Preview):
                 preview = item
                 chat[-1] = {"role": "assistant", "content": render_streaming(text, preview)}
@@ -114,28 +136,51 @@ def respond(pipeline: ChatPipeline, message: str | None, chat: list[Message] | N
     yield "", list(chat), list(pairs)
 
 
-def articles_panel(pipeline: ChatPipeline) -> str:
-    """HTML for the articles panel; an error or an empty store becomes a line of advice."""
+def language_code(choice: str) -> str:
+    """'uk' from a picker's 'Ukrainian (uk)'."""
+    return choice.rsplit("(", 1)[-1].rstrip(")").strip() if choice.endswith(")") else choice.strip()
+
+
+def articles_panel(pipeline: ChatPipeline, uploads: Uploads | None = None) -> str:
+    """HTML for the articles panel (uploads in progress and their outcome first); an error or an
+    empty store becomes a line of advice."""
+    head = render_uploads(uploads.status()) if uploads is not None else ""
     try:
         articles = pipeline.articles()
     except Exception as error:  # the page must still load
         log.exception("listing articles failed")
-        return render_articles([], error_message(error))
+        return head + render_articles([], error_message(error))
     if not articles:
-        return render_articles([], NO_ARTICLES)
+        return head + render_articles([], NO_ARTICLES)
     chunks = sum(a.chunks for a in articles)
-    return render_articles(articles, f"{len(articles)} articles, {chunks} passages.")
+    return head + render_articles(articles, f"{len(articles)} articles, {chunks} passages.")
+
+
+def filter_choices(pipeline: ChatPipeline) -> tuple[list[str], list[str]]:
+    """The outlets and languages (as 'Name (code)') of the stored articles, for the pickers."""
+    from rag.languages import language_name
+
+    try:
+        articles = pipeline.articles()
+        outlets = pipeline.outlets() if hasattr(pipeline, "outlets") else sorted({a.outlet for a in articles if a.outlet})
+    except Exception:  # the page must still load  # noqa: BLE001
+        log.exception("listing outlets failed")
+        return [], []
+    languages = sorted({a.language for a in articles if a.language})
+    return outlets, [f"{language_name(code)} ({code})" for code in languages]
 
 
 def new_conversation() -> tuple[str, list[Message], list[Pair]]:
     return "", [], []
 
 
-def build_app(pipeline: ChatPipeline) -> gr.Blocks:
-    """The chat page for ``pipeline``; nothing is started until ``launch``."""
+def build_app(pipeline: ChatPipeline, uploads: Uploads | None = None) -> gr.Blocks:
+    """The chat page for ``pipeline``; with ``uploads``, an area to add articles. Nothing is
+    started until ``launch``."""
     enforce_offline()
     import gradio as gr
 
+    outlet_choices, language_choices = filter_choices(pipeline)
     with gr.Blocks(title="News questions", analytics_enabled=False) as app:
         gr.Markdown(
             "## Ask the news articles\nAsk in any language. Answers come only from the ingested articles; click a number like **[1]** to see the cited passage in English and in its original language."
@@ -169,23 +214,62 @@ def build_app(pipeline: ChatPipeline) -> gr.Blocks:
                     elem_id="examples",
                     samples_per_page=len(EXAMPLES),
                 )
+                with gr.Accordion("Limit the articles an answer may use", open=False, elem_id="filters"):
+                    with gr.Row():
+                        since = gr.Textbox(label="Published from (YYYY-MM-DD)", elem_id="since", max_lines=1)
+                        until = gr.Textbox(label="Published until (YYYY-MM-DD)", elem_id="until", max_lines=1)
+                    with gr.Row():
+                        outlets = gr.Dropdown(choices=outlet_choices, multiselect=True, label="Outlets", elem_id="outlets", allow_custom_value=False)
+                        languages = gr.Dropdown(choices=language_choices, multiselect=True, label="Article languages", elem_id="languages")
                 clear = gr.Button("New conversation", elem_id="clear", variant="secondary")
             with gr.Column(scale=2):
+                if uploads is not None:
+                    upload = gr.File(
+                        label="Add articles: web pages, feeds, JSON Lines/CSV exports, PDFs, text, zips",
+                        file_count="multiple",
+                        elem_id="upload",
+                        type="filepath",
+                    )
                 gr.Markdown("### Ingested articles")
-                articles = gr.HTML(articles_panel(pipeline), elem_id="articles")
+                articles = gr.HTML(articles_panel(pipeline, uploads), elem_id="articles")
+                seen = gr.State(-1)
 
         answer = partial(respond, pipeline)
+        limits = [since, until, outlets, languages]
 
-        def ask_example(sample: list[str], chat: list[Message], history: list[Pair]) -> Iterator[tuple[str, list[Message], list[Pair]]]:
-            yield from answer(sample[0], chat, history)
+        def ask_example(sample: list[str], chat: list[Message], history: list[Pair], *picked: object) -> Iterator[tuple[str, list[Message], list[Pair]]]:
+            yield from answer(sample[0], chat, history, *picked)  # type: ignore[arg-type]
 
         outputs = [question, chatbot, pairs]
-        question.submit(answer, [question, chatbot, pairs], outputs, api_name="ask")
-        ask.click(answer, [question, chatbot, pairs], outputs, api_visibility="private")
-        examples.click(ask_example, [examples, chatbot, pairs], outputs, api_visibility="private")
+        question.submit(answer, [question, chatbot, pairs, *limits], outputs, api_name="ask")
+        ask.click(answer, [question, chatbot, pairs, *limits], outputs, api_visibility="private")
+        examples.click(ask_example, [examples, chatbot, pairs, *limits], outputs, api_visibility="private")
         clear.click(new_conversation, None, outputs, queue=False, api_visibility="private")
+
+        def refresh() -> tuple[str, object, object]:
+            outlet_list, language_list = filter_choices(pipeline)
+            return articles_panel(pipeline, uploads), gr.update(choices=outlet_list), gr.update(choices=language_list)
+
         # Reloading the page shows articles ingested since the server started.
-        app.load(partial(articles_panel, pipeline), None, articles, concurrency_limit=None, api_visibility="private")
+        app.load(refresh, None, [articles, outlets, languages], concurrency_limit=None, api_visibility="private")
+        if uploads is not None:
+
+            def added(files: list[str] | None) -> tuple[str, None]:
+                from pathlib import Path
+
+                uploads.add([Path(f) for f in files or []])
+                return articles_panel(pipeline, uploads), None
+
+            def tick(last: int) -> tuple[object, object, object, int]:
+                status = uploads.status()
+                if status.version == last and not status.busy:
+                    return gr.skip(), gr.skip(), gr.skip(), last
+                panel, outlet_update, language_update = refresh()
+                return panel, outlet_update, language_update, status.version
+
+            upload.upload(added, upload, [articles, upload], concurrency_limit=None, queue=False, api_visibility="private")
+            # The panel follows an upload's progress; questions keep their own queue meanwhile.
+            gr.Timer(1.5).tick(tick, seen, [articles, outlets, languages, seen], concurrency_limit=None, queue=False, api_visibility="private")
     return app
 
 
@@ -229,10 +313,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     logging.getLogger("httpx").setLevel(logging.WARNING)  # gradio's own start-up checks on the local address
     enforce_offline()
     from rag.settings import Settings
-    from rag.wiring import build_pipeline
+    from rag.wiring import build_pipeline, build_uploads
 
     try:
-        app = build_app(build_pipeline(Settings.load()))
+        settings = Settings.load()
+        pipeline = build_pipeline(settings)
+        app = build_app(pipeline, build_uploads(settings, pipeline))
         launch(app, args.host, args.port)
     except NewsRagError as error:
         print(f"newsrag-serve: {error}", file=sys.stderr)

@@ -14,7 +14,7 @@ from html import escape
 from rag.languages import language_name
 from rag.text import markers
 from rag.translation.confidence import LOW_CONFIDENCE
-from rag.types import Answer, ArticleSummary, Citation, Preview
+from rag.types import Answer, ArticleSummary, Citation, Preview, UploadStatus
 
 FLAGGED_TITLE = "Addressed to an AI: kept out of answers"
 DOUBTFUL_TITLE = "Machine translation of low confidence: read the original"
@@ -133,12 +133,31 @@ def render_citation(citation: Citation, turn: str) -> str:
     english_box = f'<div class="passage passage-english"><h4>{heading}</h4><p lang="en">{english}</p></div>'
     original_box = f'<div class="passage passage-original"><h4>Original ({_text(language)})</h4><p lang="{escape(citation.language)}">{original}</p></div>'
     boxes = original_box + english_box if quoted_doubtful else english_box + original_box
+    outlet = _text(citation.outlet) if citation.outlet else "outlet unknown"
+    if citation.kind == "feed-summary":
+        note += '<p class="doubt-note">The feed carried only a summary of this story, not the whole article.</p>'
     return (
         f'<details class="citation" id="cite-{key}">'
         f"<summary>[{citation.number}] {_text(citation.title)} "
-        f'<span class="meta">· {date} · {_text(language)} · {_text(citation.source)}</span></summary>'
-        f'<div class="passages">{boxes}</div>{note}</details>'
+        f'<span class="meta">· <span class="outlet">{outlet}</span> · {date} · {_text(language)} · {_text(citation.source)}</span></summary>'
+        f'{_published_in(citation)}<div class="passages">{boxes}</div>{note}</details>'
     )
+
+
+def _link(url: str | None, label: str) -> str:
+    if url and url.startswith(("http://", "https://")):
+        return f'<a href="{escape(url)}" target="_blank" rel="noopener noreferrer">{_text(label)}</a>'
+    return _text(label)
+
+
+def _published_in(citation: Citation) -> str:
+    """Where the story was published: this article's outlet and link, then every copy's."""
+    places = [(citation.outlet or citation.source, citation.url, citation.date)] + [(c.outlet or c.source, c.url, c.date) for c in citation.copies]
+    if not any(url for _, url, _ in places) and not citation.copies:
+        return ""
+    items = "".join(f"<li>{_link(url, name)}{f' · {_text(day)}' if day else ''}</li>" for name, url, day in places)
+    title = f"Published by {len(places)} outlets" if len(places) > 1 else "Published"
+    return f'<div class="published"><span class="answer-meta">{title}:</span><ul>{items}</ul></div>'
 
 
 def render_answer(answer: Answer, turn: str) -> str:
@@ -167,9 +186,10 @@ def render_streaming(text: str, preview: Preview | None = None) -> str:
         original = ""
         if preview.original_sentence != preview.sentence:
             original = f'<div class="preview-original" lang="{escape(preview.language)}">{_text(preview.original_sentence)}</div>'
+        outlet = f"{_text(preview.outlet)}, " if preview.outlet else ""
         found = (
             f'<div class="preview"><div class="answer-meta">Closest passage: {_text(preview.title)} '
-            f"({_text(preview.date or 'undated')}, {_text(language_name(preview.language))})</div>"
+            f"({outlet}{_text(preview.date or 'undated')}, {_text(language_name(preview.language))})</div>"
             f"<blockquote>{_text(preview.sentence)}{original}</blockquote></div>"
         )
     return found + _text(text) + " ▌"
@@ -181,9 +201,12 @@ def _article_row(a: ArticleSummary) -> str:
     if "pending" in a.translator.split("+"):  # rag.indexing.PENDING: stored as written, translation running
         done = f", {a.translated:.0%}".replace("%", " %") if a.translated is not None else ""
         translator = f'translating{done}<div class="flag-note">searchable in its own language until then</div>'
+    outlet = f"{_link(a.url, a.outlet or 'link')} · " if a.outlet or a.url else ""
+    author = f" · {_text(a.author)}" if a.author else ""
+    copies = f'<div class="source">and {a.copies} other outlet{"s" if a.copies != 1 else ""} (the same story, stored once)</div>' if a.copies else ""
     return (
         "<tr>"
-        f'<td>{_text(a.title)}<div class="source">{_text(a.date or "undated")} · {_text(a.source)}</div></td>'
+        f'<td>{_text(a.title)}<div class="source">{outlet}{_text(a.date or "undated")}{author} · {_text(a.source)}</div>{copies}</td>'
         f"<td>{_text(language_name(a.language))}</td><td>{translator}{flag}</td>"
         f'<td class="num">{a.chunks}</td>'
         "</tr>"
@@ -198,3 +221,21 @@ def render_articles(articles: list[ArticleSummary], summary: str) -> str:
         summary += f" {flagged} sentence{'s' if flagged != 1 else ''} addressed to an AI {'are' if flagged != 1 else 'is'} kept out of answers."
     table = f'<table class="articles"><thead><tr><th>Article</th><th>Language</th><th>Translator</th><th>Chunks</th></tr></thead><tbody>{rows}</tbody></table>' if articles else ""
     return f'<p class="articles-summary">{_text(summary)}</p>{table}'
+
+
+def render_uploads(status: UploadStatus) -> str:
+    """The uploads block of the articles panel: the file being ingested with its step, then each
+    finished file's outcome (a failed one with its reason)."""
+    lines = []
+    if status.current:
+        share = f" {status.done} of {status.total}" if status.total else ""
+        waiting = f"; {status.waiting} more waiting" if status.waiting else ""
+        lines.append(f'<li class="upload-busy">Adding {_text(status.current)}: {_text(status.step)}{share}{waiting}…</li>')
+    for s in status.results[-20:]:
+        if s.status == "failed":
+            lines.append(f'<li class="upload-failed">Not added: {_text(s.message)}</li>')
+        elif s.status == "duplicate":
+            lines.append(f'<li class="upload-done">{_text(s.source)}: {_text(s.message)}</li>')
+        else:
+            lines.append(f'<li class="upload-done">Added {_text(s.source)} ({_text(s.title)}, {s.chunks} passages, {_text(s.status)})</li>')
+    return f'<ul class="uploads" id="upload-status">{"".join(lines)}</ul>' if lines else ""

@@ -15,9 +15,9 @@ from typing import Any
 
 from rag.errors import BackendError
 from rag.text import split_sentences
-from rag.types import ArticleSummary, Chunk, ScoredChunk, SentenceSpan
+from rag.types import NO_FILTERS, ArticleSummary, Chunk, Copy, Filters, ScoredChunk, SentenceSpan
 
-_META_FIELDS = ("source", "title", "date", "language", "original_text", "start", "end", "translator", "article_hash")
+_META_FIELDS = ("source", "title", "date", "language", "original_text", "start", "end", "translator", "article_hash", "outlet", "url", "author", "file", "kind")
 TRANSLATED_KEY = "translated"  # of an article stored as written while it is translated: the share done; -1 otherwise
 
 
@@ -89,6 +89,13 @@ class ChromaStore:
         self.delete(ids)
         return len(ids)
 
+    def set_outlets(self, source: str, outlets: Sequence[str]) -> None:
+        """Records every outlet that carried an article on its chunks (a copy found later), so a
+        question limited to one of them finds it."""
+        got = self._collection.get(where={"source": source}, include=["metadatas"])
+        if got["ids"] and outlets:
+            self._collection.update(ids=got["ids"], metadatas=[{**m, "outlets": list(outlets)} for m in got["metadatas"]])
+
     def set_translated(self, source: str, share: float) -> None:
         """Records how much of an article stored as written is translated so far (0..1), for
         the articles panel of any process reading this store."""
@@ -108,6 +115,11 @@ class ChromaStore:
         got = self._collection.get(include=["metadatas"])
         return {m["source"]: m["article_hash"] for m in got["metadatas"] or []}
 
+    def article_files(self) -> dict[str, str]:
+        """source -> the file it was read from (under the ingested folder)."""
+        got = self._collection.get(include=["metadatas"])
+        return {str(m["source"]): str(m.get("file") or m["source"]) for m in got["metadatas"] or []}
+
     def all_chunks(self) -> list[Chunk]:
         return _chunks(self._collection.get(include=["documents", "metadatas"]))
 
@@ -117,12 +129,43 @@ class ChromaStore:
     def summaries(self) -> list[ArticleSummary]:
         return _summaries(self._collection.get(include=["documents", "metadatas"]))
 
-    def query(self, embedding: Sequence[float], k: int) -> list[ScoredChunk]:
+    def query(self, embedding: Sequence[float], k: int, filters: Filters = NO_FILTERS) -> list[ScoredChunk]:
+        """The ``k`` chunks nearest ``embedding`` among those ``filters`` admit (Chroma's ``where``)."""
         n = min(k, self.count())
         if n == 0:
             return []
-        got = self._collection.query(query_embeddings=[list(map(float, embedding))], n_results=n, include=["documents", "metadatas", "distances"])
+        where = chroma_where(filters)
+        got = self._collection.query(query_embeddings=[list(map(float, embedding))], n_results=n, where=where, include=["documents", "metadatas", "distances"])
         return [ScoredChunk(_chunk(i, d, m), 1.0 - float(dist)) for i, d, m, dist in zip(got["ids"][0], got["documents"][0], got["metadatas"][0], got["distances"][0])]
+
+
+def day_number(date: str | None) -> int:
+    """YYYYMMDD of an ISO date as a number Chroma can compare; 0 for none."""
+    if not date or len(date) < 10 or not date[:4].isdigit():
+        return 0
+    try:
+        return int(date[:10].replace("-", ""))
+    except ValueError:
+        return 0
+
+
+def chroma_where(filters: Filters) -> dict[str, Any] | None:
+    """Chroma's ``where`` for ``filters``; None for no limit."""
+    clauses: list[dict[str, Any]] = []
+    if filters.since:
+        clauses.append({"day": {"$gte": day_number(filters.since)}})
+    if filters.until:
+        clauses.append({"day": {"$lte": day_number(filters.until)}})
+    if filters.since or filters.until:
+        clauses.append({"day": {"$gt": 0}})  # an article with no date is in no period
+    if filters.languages:
+        clauses.append({"language": {"$in": list(filters.languages)}})
+    if filters.outlets:
+        contains = [{"outlets": {"$contains": o}} for o in filters.outlets]
+        clauses.append(contains[0] if len(contains) == 1 else {"$or": contains})
+    if not clauses:
+        return None
+    return clauses[0] if len(clauses) == 1 else {"$and": clauses}
 
 
 def _chunks(got: Any) -> list[Chunk]:
@@ -142,7 +185,21 @@ def _summaries(got: Any) -> list[ArticleSummary]:
     for c in chunks:
         flagged[c.source] += sum(s.flagged for s in c.sentences)
     return [
-        ArticleSummary(source=s, title=c.title, date=c.date, language=c.language, translator="+".join(sorted(translators[s])), chunks=counts[s], flagged=flagged[s], translated=translated.get(s))
+        ArticleSummary(
+            source=s,
+            title=c.title,
+            date=c.date,
+            language=c.language,
+            translator="+".join(sorted(translators[s])),
+            chunks=counts[s],
+            flagged=flagged[s],
+            translated=translated.get(s),
+            outlet=c.outlet,
+            url=c.url,
+            author=c.author,
+            kind=c.kind,
+            copies=max(0, len(c.outlets) - 1),
+        )
         for s, c in sorted(first.items())
     ]
 
@@ -151,6 +208,9 @@ def _metadata(chunk: Chunk) -> dict[str, Any]:
     # Chroma metadata values cannot be None, nor lists of lists: the alignment is JSON.
     meta = {f: ("" if getattr(chunk, f) is None else getattr(chunk, f)) for f in _META_FIELDS}
     meta[TRANSLATED_KEY] = -1.0  # not being translated (Chroma keeps a key an upsert leaves out)
+    meta["day"] = day_number(chunk.date)
+    if chunk.outlets:
+        meta["outlets"] = list(chunk.outlets)
     meta["sentences"] = json.dumps([[s.start, s.end, s.original_start, s.original_end, s.flagged, s.confidence] for s in chunk.sentences])
     return meta
 
@@ -176,4 +236,68 @@ def _chunk(chunk_id: str, document: str, meta: dict[str, Any]) -> Chunk:
         translator=str(meta["translator"]),
         article_hash=str(meta["article_hash"]),
         sentences=_sentences(document, str(meta["original_text"]), meta.get("sentences")),
+        outlet=str(meta.get("outlet") or "") or None,
+        url=str(meta.get("url") or "") or None,
+        author=str(meta.get("author") or "") or None,
+        file=str(meta.get("file") or meta["source"]),
+        kind=str(meta.get("kind") or "text"),
+        outlets=tuple(meta.get("outlets") or ()),
     )
+
+
+class ArticleCatalog:
+    """One record per article in a Chroma collection of its own: the MinHash bands that find
+    near-duplicate stories at ingest, and the copies (other outlets) of an article stored once.
+    Works the same on a local store and a Chroma server.
+
+    catalog = ArticleCatalog(store, "news_chunks_articles")
+    catalog.put(source, bands, signature, outlet, url, date)
+    catalog.candidates(bands)  # sources sharing a band
+    """
+
+    def __init__(self, store: ChromaStore, collection: str) -> None:
+        self._collection = store._client.get_or_create_collection(name=collection, embedding_function=None)
+
+    def put(self, source: str, bands: Sequence[str], signature: Sequence[int], copy: Copy, duplicate_of: str = "") -> None:
+        meta: dict[str, Any] = {f"band{i}": b for i, b in enumerate(bands)}
+        meta.update(signature=json.dumps(list(map(int, signature))), outlet=copy.outlet or "", url=copy.url or "", date=copy.date or "", duplicate_of=duplicate_of)
+        # Chroma wants a vector on every record; this collection is searched by metadata only.
+        self._collection.upsert(ids=[source], embeddings=[[1.0]], metadatas=[meta])
+
+    def candidates(self, bands: Sequence[str]) -> dict[str, list[int]]:
+        """source -> signature of every stored original (not a copy) that shares a band."""
+        if not bands or self._collection.count() == 0:
+            return {}
+        clauses = [{f"band{i}": b} for i, b in enumerate(bands)]
+        where = {"$and": [{"duplicate_of": ""}, {"$or": clauses} if len(clauses) > 1 else clauses[0]]}
+        got = self._collection.get(where=where, include=["metadatas"])
+        return {i: json.loads(m["signature"]) for i, m in zip(got["ids"], got["metadatas"])}
+
+    def duplicate_of(self, source: str) -> str | None:
+        got = self._collection.get(ids=[source], include=["metadatas"])
+        return str(got["metadatas"][0]["duplicate_of"]) or None if got["ids"] else None
+
+    def copies_of(self, sources: Sequence[str]) -> dict[str, list[Copy]]:
+        """source -> the copies recorded for it (other outlets' versions of the story)."""
+        if not sources:
+            return {}
+        got = self._collection.get(where={"duplicate_of": {"$in": list(sources)}}, include=["metadatas"])
+        out: dict[str, list[Copy]] = {}
+        for i, m in sorted(zip(got["ids"], got["metadatas"])):
+            out.setdefault(str(m["duplicate_of"]), []).append(Copy(i, str(m["outlet"]) or None, str(m["url"]) or None, str(m["date"]) or None))
+        return out
+
+    def outlet_of(self, source: str) -> str | None:
+        got = self._collection.get(ids=[source], include=["metadatas"])
+        return (str(got["metadatas"][0]["outlet"]) or None) if got["ids"] else None
+
+    def delete(self, source: str) -> list[str]:
+        """Forgets ``source``; its copies become stories of their own again (their sources
+        returned, to be ingested anew)."""
+        orphans = list(self._collection.get(where={"duplicate_of": source}, include=[])["ids"])
+        self._collection.delete(ids=[source, *orphans])
+        return orphans
+
+    def outlets(self) -> list[str]:
+        got = self._collection.get(include=["metadatas"])
+        return sorted({str(m["outlet"]) for m in got["metadatas"] or [] if m.get("outlet")})
