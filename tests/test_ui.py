@@ -258,6 +258,7 @@ def test_main_reports_a_taken_port(monkeypatch, capsys):
     import rag.wiring
 
     monkeypatch.setattr(rag.wiring, "build_pipeline", lambda settings: FakePipeline())
+    monkeypatch.setattr(rag.wiring, "build_uploads", lambda settings, pipeline: None)
     with socket.socket() as taken:
         taken.bind(("127.0.0.1", 0))
         taken.listen()
