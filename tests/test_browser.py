@@ -17,7 +17,7 @@ from rag.settings import Settings
 from rag.wiring import build_ingestor, build_pipeline
 from tests.conftest import REPO, SEEDS
 from tests.test_ui import serving
-from ui.app import EMPTY_QUESTION
+from ui.app import EMPTY_QUESTION, EXAMPLES
 
 pytestmark = pytest.mark.browser
 
@@ -129,7 +129,7 @@ def test_empty_question_example_click_and_new_conversation(chromium, fast_settin
             page.locator("#question textarea").press("Enter")
             expect(chat).to_contain_text(EMPTY_QUESTION)
 
-            spanish = "¿Dónde se reunieron Putin y Kim Jong-un?"
+            spanish = EXAMPLES[2]
             page.locator("#examples").get_by_text(spanish).click()
             expect(chat).to_contain_text(spanish)
             expect(chat.locator(".newsrag-answer")).to_have_count(1, timeout=30_000)

@@ -40,14 +40,15 @@ QUEUE_SIZE = 32
 EMPTY_QUESTION = "Please type a question about the articles first, for example: “Where did Putin and Kim Jong Un meet?”"
 NO_ARTICLES = "No articles are ingested yet. Run `newsrag-ingest seeds/` (or `make run`), then reload this page."
 
-# One click asks them. They are about the seed articles (seeds/), in six languages.
+# One click asks them. They are about the seed articles (seeds/), in six languages, and invented:
+# none is a question of an evaluation set (tests/eval, tests/injection, ../shared/eval).
 EXAMPLES = [
-    "Where did Putin and Kim Jong Un meet?",
-    "Що Путін хоче отримати від Кім Чен Ина?",
-    "¿Dónde se reunieron Putin y Kim Jong-un?",
-    "Welche Fabrik in Komsomolsk am Amur wollte Kim besuchen?",
-    "Pour quel type de sous-marins Kim veut-il obtenir des technologies russes ?",
-    "Какой министр обороны России ездил в Пхеньян, чтобы договориться о поставках боеприпасов?",
+    "How did Kim Jong Un travel to Russia?",
+    "Куди, крім Владивостока, міг би поїхати Кім Чен Ин?",
+    "¿Cuánto tiempo duraron las conversaciones entre Putin y Kim en el cosmódromo?",
+    "Haben Putin und Kim bei ihrem Treffen Dokumente unterzeichnet?",
+    "Où se trouve le camp de prisonniers d'Olenivka ?",
+    "Кого, кроме украинских военнопленных, держали в Оленовке?",
 ]
 
 Message = dict[str, str]
