@@ -17,14 +17,7 @@ from rag.types import Answer, ArticleSummary, Citation, Filters, Preview
 __all__ = ["Answer", "ArticleSummary", "Citation", "Filters", "Preview", "answer", "answer_stream", "list_articles"]
 
 
-def answer(
-    question: str,
-    history: Sequence[tuple[str, str]] = (),
-    since: str | None = None,
-    until: str | None = None,
-    outlets: Sequence[str] = (),
-    languages: Sequence[str] = (),
-) -> Answer:
+def answer(question: str, history: Sequence[tuple[str, str]] = (), since: str | None = None, until: str | None = None, outlets: Sequence[str] = (), languages: Sequence[str] = ()) -> Answer:
     """Answer ``question`` from the ingested articles (default settings), drawing only on
     articles published ``since``..``until`` (ISO dates, both included), by ``outlets``, in
     ``languages`` (codes such as "uk"), where given."""
@@ -34,12 +27,7 @@ def answer(
 
 
 def answer_stream(
-    question: str,
-    history: Sequence[tuple[str, str]] = (),
-    since: str | None = None,
-    until: str | None = None,
-    outlets: Sequence[str] = (),
-    languages: Sequence[str] = (),
+    question: str, history: Sequence[tuple[str, str]] = (), since: str | None = None, until: str | None = None, outlets: Sequence[str] = (), languages: Sequence[str] = ()
 ) -> Iterator[str | Preview | Answer]:
     """Yield the best retrieved passage (a ``Preview``) at once, then text as it is generated,
     then the checked ``Answer``; the filters as in ``answer``."""

@@ -246,3 +246,21 @@ def test_uploads_are_ingested_in_the_background_with_reasons(fast_settings, tmp_
     assert "encrypted" in outcome["uploads/locked.pdf"].message
     assert "not read" in outcome["uploads/photo.png"].message
     assert "uploads/ferry.html" in {a.source for a in parts.store.summaries()}
+
+
+def test_python_api_takes_the_filters(fast_settings, tmp_path, monkeypatch):
+    import rag
+    from rag.wiring import default_pipeline
+
+    for name, value in {"DATA_DIR": str(fast_settings.data_dir), "EMBEDDER": "hash", "ORIGINAL_EMBEDDER": "hash", "LLM_BACKEND": "scripted", "MIN_RELEVANCE": "0"}.items():
+        monkeypatch.setenv(f"NEWSRAG_{name}", value)
+    default_pipeline.cache_clear()
+    try:
+        build_ingestor(default_pipeline_settings := fast_settings.model_copy(update={"min_relevance": 0.0})).ingest_folder(newsroom_archive(tmp_path / "archive"))
+        assert default_pipeline_settings.data_dir == fast_settings.data_dir
+        result = rag.answer("What will the ferry terminal cost?", outlets=["Valley Gazette"], since="2023-09-01", until="2023-09-30")
+        assert result.citations and {c.outlet for c in result.citations} == {"Valley Gazette"}
+        with pytest.raises(QuestionError):
+            rag.answer("What will it cost?", since="soon")
+    finally:
+        default_pipeline.cache_clear()
