@@ -10,8 +10,10 @@ from pathlib import Path
 import pytest
 
 from rag.errors import BackendError, ConfigError
-from rag.evaluation import Question, Report, answer_f1, citations_valid, load_questions, missing_facts, normalise, run_evaluation, score
+from rag.evaluation import Question, Report, answer_f1, citations_valid, load_questions, missing_facts, run_evaluation, score
+from rag.evaluation.scoring import token_f1, words
 from rag.llm import ScriptedChat
+from rag.text import normalise
 from rag.types import Answer, Citation
 from rag.wiring import build_pipeline
 from tests.conftest import SEEDS
@@ -78,6 +80,17 @@ def test_normalise():
 
 
 # ----------------------------------------------------------------------------- token F1
+
+
+def test_words_drop_punctuation_and_articles_but_keep_decimals_and_split_chinese():
+    assert words("The “Big” Plan—2,5 at 3.2 million.") == ["big", "plan", "2.5", "at", "3.2", "million"]
+    assert words("北京市") == ["北", "京", "市"]
+
+
+def test_token_f1():
+    assert token_f1("the 38 stations", "38 stations") == 1.0
+    assert token_f1("38 new stations", "38 stations") == pytest.approx(0.8)
+    assert token_f1("nothing", "38 stations") == 0.0
 
 
 def test_f1_tells_a_paraphrase_from_a_wrong_answer():
