@@ -21,7 +21,7 @@ from typing import TYPE_CHECKING
 
 from rag.errors import EmptyStoreError, QuestionError
 from rag.languages import detect
-from rag.llm import ChatModel, complete
+from rag.llm.base import ChatModel, complete
 from rag.prompting import ANSWER_SCHEMA, MAX_EVIDENCE, NumberedSentence, answer_messages, condense_messages, english_note, numbered_sentences, refusal
 from rag.retrieval import HybridRetriever, Retrieval
 from rag.text import beside_english, marker_numbers, numbers, sentences, strip_markers, with_markers, with_quotes

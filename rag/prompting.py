@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from rag.languages import language_name
-from rag.llm import Message
+from rag.llm.base import Message
 from rag.types import ScoredChunk
 
 # The answer is JSON that llama.cpp's grammar (or the server's response_format) forces into this

@@ -20,7 +20,10 @@ from rag.answering import Pipeline
 from rag.embedding import E5Embedding, HashEmbedding, MiniLMEmbedding
 from rag.errors import ConfigError
 from rag.indexing import Ingestor, OriginalIndex
-from rag.llm import ChatModel, LlamaCppChat, OpenAIChat, ScriptedChat, complete_many
+from rag.llm.base import ChatModel, complete_many
+from rag.llm.llama_cpp import LlamaCppChat
+from rag.llm.openai_compatible import OpenAIChat
+from rag.llm.scripted import ScriptedChat
 from rag.models import QWEN_1_5B, ensure_default_model
 from rag.offline import enforce_offline
 from rag.retrieval import HybridRetriever

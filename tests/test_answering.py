@@ -9,7 +9,7 @@ import pytest
 
 from rag.answering import parse_reply, partial_answer
 from rag.errors import EmptyStoreError, ModelNotFoundError, QuestionError
-from rag.llm import ScriptedChat, quote_first_sentence
+from rag.llm.scripted import ScriptedChat, quote_first_sentence
 from rag.prompting import ANSWER_SCHEMA, ANSWER_SYSTEM
 from rag.settings import Settings
 from rag.types import Answer, Preview

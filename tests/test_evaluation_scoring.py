@@ -12,7 +12,7 @@ import pytest
 from rag.errors import BackendError, ConfigError
 from rag.evaluation import Question, Report, answer_f1, citations_valid, load_questions, missing_facts, run_evaluation, score
 from rag.evaluation.scoring import token_f1, words
-from rag.llm import ScriptedChat
+from rag.llm.scripted import ScriptedChat
 from rag.text import normalise
 from rag.types import Answer, Citation
 from rag.wiring import build_pipeline

@@ -6,7 +6,7 @@ import sys
 
 import pytest
 
-from rag.llm import OpenAIChat
+from rag.llm.openai_compatible import OpenAIChat
 from rag.models import smollm2_path
 from rag.types import Answer
 from rag.wiring import build_ingestor, build_pipeline
@@ -72,7 +72,7 @@ def test_many_conversations_through_the_server_keep_their_order(model_server):
     """Concurrent requests (NEWSRAG_LLM_PARALLEL_REQUESTS). llama-cpp-python's server cuts a
     running reply short when another request arrives unless started with --interrupt_requests
     False (found here: three of four replies came back empty), hence the default of 1."""
-    from rag.llm import complete, complete_many
+    from rag.llm.base import complete, complete_many
 
     model = OpenAIChat(model_server, "local", "not-needed", parallel=4)
     conversations = [[{"role": "user", "content": f"Repeat the number {n}."}] for n in (3, 17, 250, 4096)]

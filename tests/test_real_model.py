@@ -78,7 +78,8 @@ def test_each_fixed_prompt_keeps_its_prefix_when_another_ran_between(real_model_
     """Answering, translating and condensing have different fixed instructions; with saved
     prefixes an answer after a translation evaluates only what follows its rules, and says the
     same as without them."""
-    from rag.llm import LlamaCppChat, complete
+    from rag.llm.base import complete
+    from rag.llm.llama_cpp import LlamaCppChat
     from rag.prompting import ANSWER_SCHEMA, ANSWER_SYSTEM, NumberedSentence, answer_messages
 
     shown = [NumberedSentence(1, 1, 0, "The mayor of Lindvik, Petra Olsen, opened the new library on Monday.")]
@@ -106,7 +107,8 @@ def test_each_fixed_prompt_keeps_its_prefix_when_another_ran_between(real_model_
 
 
 def test_saved_prefixes_are_bounded(real_model_path):
-    from rag.llm import LlamaCppChat, complete
+    from rag.llm.base import complete
+    from rag.llm.llama_cpp import LlamaCppChat
 
     model = LlamaCppChat(real_model_path, threads=2, context=1024, saved_prefixes=2)
     for n in range(4):
@@ -140,7 +142,7 @@ def test_seed_004_translation_against_our_references(real_pipeline):
 
 
 def test_sentences_translated_side_by_side_keep_their_own_numbers(real_model_path):
-    from rag.llm import LlamaCppChat
+    from rag.llm.llama_cpp import LlamaCppChat
     from rag.text import numbers
     from rag.translation.llm import LlmTranslator
 
