@@ -31,7 +31,6 @@ from rag.settings import Settings
 from rag.translation.argos import ArgosTranslator
 from rag.translation.base import IdentityTranslator, Translator, TranslatorChain
 from rag.translation.cache import CachedTranslation
-from rag.translation.confidence import LOW_CONFIDENCE
 from rag.translation.llm import LlmTranslator
 from vectorstore.store import ChromaStore
 
@@ -154,13 +153,13 @@ def build_pipeline(settings: Settings, llm: ChatModel | None = None, parts: Part
         max_answer_tokens=settings.max_answer_tokens,
         max_question_chars=settings.max_question_chars,
         min_relevance=settings.min_relevance,
-        check_numbers=settings.check_answer_numbers,
+        check_answer_numbers=settings.check_answer_numbers,
         translate_questions=settings.translate_questions,
-        original_under=LOW_CONFIDENCE if settings.doubtful_shown_as_original else 0.0,
-        hide_flagged=settings.hide_flagged_sentences,
+        doubtful_shown_as_original=settings.doubtful_shown_as_original,
+        hide_flagged_sentences=settings.hide_flagged_sentences,
         evidence_embedder=original.embedder if original is not None else None,
         min_evidence_similarity=settings.min_evidence_similarity,
-        max_sentences=settings.max_prompt_sentences,
+        max_prompt_sentences=settings.max_prompt_sentences,
     )
 
 
