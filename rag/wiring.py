@@ -47,7 +47,10 @@ def build_embedder(settings: Settings) -> BaseEmbedding:
     return MiniLMEmbedding(embed_batch_size=settings.embed_batch_size)
 
 
-def build_original_index(settings: Settings, store: ChromaStore) -> OriginalIndex | None:
+def build_multilingual_index(settings: Settings, store: ChromaStore) -> OriginalIndex | None:
+    """The index of each chunk's original-language passage under the multilingual embedder (e5),
+    queried with the question as asked; None when ``original_embedder`` is 'none'. Its collection
+    keeps the name ``<collection>_original`` that existing stores were written with."""
     if settings.original_embedder == "none":
         return None
     embedder: BaseEmbedding = HashEmbedding(embed_batch_size=settings.embed_batch_size) if settings.original_embedder == "hash" else E5Embedding(threads=settings.llm_threads)
@@ -107,7 +110,7 @@ class Parts:
 
     store: ChromaStore
     embedder: BaseEmbedding  # English passages (MiniLM)
-    original: OriginalIndex | None  # original-language passages and their multilingual embedder
+    multilingual: OriginalIndex | None  # original-language passages and their multilingual embedder
     llm: ChatModel
     translation: CachedTranslation
 
@@ -117,7 +120,7 @@ def build_parts(settings: Settings, llm: ChatModel | None = None) -> Parts:
     enforce_offline()
     llm = llm or _LazyLlm(settings)
     store = build_store(settings)
-    return Parts(store, build_embedder(settings), build_original_index(settings, store), llm, build_translation(settings, llm))
+    return Parts(store, build_embedder(settings), build_multilingual_index(settings, store), llm, build_translation(settings, llm))
 
 
 def parts_of(pipeline: Pipeline) -> Parts:
@@ -134,7 +137,7 @@ def build_ingestor(settings: Settings, llm: ChatModel | None = None, parts: Part
         parts.translation,
         settings.chunk_chars,
         settings.chunk_overlap_sentences,
-        original=parts.original,
+        original=parts.multilingual,
         max_article_bytes=settings.max_article_bytes,
         searchable_first=settings.searchable_before_translated,
         reject_below=settings.reject_translation_below if settings.original_embedder == "e5" else 0.0,  # an e5 cosine
@@ -144,10 +147,10 @@ def build_ingestor(settings: Settings, llm: ChatModel | None = None, parts: Part
 def build_pipeline(settings: Settings, llm: ChatModel | None = None, parts: Parts | None = None) -> Pipeline:
     """A pipeline on ``parts`` (shared with an ingestor), or on parts of its own."""
     parts = parts or build_parts(settings, llm)
-    original = parts.original
+    multilingual = parts.multilingual
     return Pipeline(
         store=parts.store,
-        retriever=HybridRetriever(parts.store, parts.embedder, settings.top_k, settings.candidate_k, original=original),
+        retriever=HybridRetriever(parts.store, parts.embedder, settings.top_k, settings.candidate_k, original=multilingual),
         llm=parts.llm,
         translation=parts.translation,
         max_answer_tokens=settings.max_answer_tokens,
@@ -157,7 +160,7 @@ def build_pipeline(settings: Settings, llm: ChatModel | None = None, parts: Part
         translate_questions=settings.translate_questions,
         doubtful_shown_as_original=settings.doubtful_shown_as_original,
         hide_flagged_sentences=settings.hide_flagged_sentences,
-        evidence_embedder=original.embedder if original is not None else None,
+        evidence_embedder=multilingual.embedder if multilingual is not None else None,
         min_evidence_similarity=settings.min_evidence_similarity,
         max_prompt_sentences=settings.max_prompt_sentences,
     )
