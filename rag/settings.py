@@ -99,6 +99,11 @@ class Settings(BaseSettings):
     llm_base_url: str | None = Field(default=None, description="OpenAI-compatible server, e.g. http://127.0.0.1:8080/v1 (with llm_backend='openai').")
     llm_api_key: str = Field(default="not-needed", description="API key sent to the OpenAI-compatible server.")
     llm_model_name: str = Field(default="local", description="Model name sent to the OpenAI-compatible server.")
+    llm_retries: int = Field(
+        default=3,
+        ge=0,
+        description="Times a request to the OpenAI-compatible server is tried again after it could not connect, timed out or was answered 429 or 5xx, waiting 1, 2, 4 ... s between tries (0: no retry).",
+    )
     llm_schema_format: Literal["json_schema", "json_object"] = Field(
         default="json_schema",
         description="How the OpenAI-compatible server is asked for schema-shaped JSON: 'json_schema' (OpenAI, vLLM, llama.cpp's server) or 'json_object' with a schema (llama-cpp-python's server, llama.cpp's server).",

@@ -61,7 +61,9 @@ def build_llm(settings: Settings) -> ChatModel:
     if settings.llm_backend == "openai":
         if not settings.llm_base_url:
             raise ConfigError("llm_backend is 'openai' but NEWSRAG_LLM_BASE_URL is not set; set it to the server's /v1 address, e.g. http://127.0.0.1:8080/v1.")
-        return OpenAIChat(settings.llm_base_url, settings.llm_model_name, settings.llm_api_key, schema_format=settings.llm_schema_format, parallel=settings.llm_parallel_requests)
+        return OpenAIChat(
+            settings.llm_base_url, settings.llm_model_name, settings.llm_api_key, schema_format=settings.llm_schema_format, parallel=settings.llm_parallel_requests, retries=settings.llm_retries
+        )
     if settings.llm_backend == "scripted":
         return ScriptedChat()
     path = settings.llm_model_path or ensure_default_model(settings.models_dir)

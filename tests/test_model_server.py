@@ -1,4 +1,8 @@
-"""An OpenAI-compatible model server (llama-cpp-python's own) on 127.0.0.1, by configuration alone."""
+"""An OpenAI-compatible model server (llama-cpp-python's own) on 127.0.0.1.
+
+A 135M model cannot be held to an answer's content, and a test that let a refusal pass proved
+nothing: the whole pipeline through a server, answer checked, is tests/test_openai_chat.py's,
+against a scripted server. Here: streaming, the schema the server enforces, concurrent requests."""
 
 from __future__ import annotations
 
@@ -8,8 +12,6 @@ import pytest
 
 from rag.llm.openai_compatible import OpenAIChat
 from rag.models import smollm2_path
-from rag.types import Answer
-from rag.wiring import build_ingestor, build_pipeline
 from tests.servers import free_port, running
 
 pytestmark = pytest.mark.slow
@@ -55,17 +57,6 @@ def test_server_output_is_held_to_the_answer_schema(model_server):
     reply = json.loads("".join(model.stream(messages, max_tokens=400, schema=ANSWER_SCHEMA)))
     assert set(reply) == {"found", "evidence", "answer"} and isinstance(reply["found"], bool)  # a 135M model, held to the shape by the server's grammar
     assert all(isinstance(n, int) for n in reply["evidence"]) and (reply["answer"] is None or isinstance(reply["answer"], str))
-
-
-def test_pipeline_answers_through_server(fast_settings, seeds_copy, model_server, no_network):
-    settings = fast_settings.model_copy(update={"llm_backend": "openai", "llm_base_url": model_server, "llm_schema_format": "json_object"})
-    build_ingestor(settings).ingest_folder(seeds_copy)
-    pipeline = build_pipeline(settings)
-    items = list(pipeline.stream("Where did Putin and Kim Jong Un meet?"))
-    answer = items[-1]
-    assert isinstance(answer, Answer)
-    assert all(1 <= c.number <= settings.top_k for c in answer.citations)
-    assert answer.refused or all(e.text in c.text for c in answer.citations for e in c.evidence)
 
 
 def test_many_conversations_through_the_server_keep_their_order(model_server):
