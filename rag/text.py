@@ -7,15 +7,12 @@ word normalisation. Pure functions, no models, no downloads.
     months("з 10 до 13 вересня", "uk")          # {9}
     sentences("One. Two!")                      # ["One.", "Two!"]
     normalise("The “Big” Plan—2,5")             # 'the "big" plan-2.5'
-    token_f1("the 38 stations", "38 stations")  # 1.0
 """
 
 from __future__ import annotations
 
 import re
-import string
 import unicodedata
-from collections import Counter
 from collections.abc import Iterator
 
 # ----------------------------------------------------------------------------- citation markers
@@ -55,7 +52,7 @@ def with_markers(sentence: str, cited: list[int]) -> str:
 # ----------------------------------------------------------------------------- answer layout
 # An answer's text is one paragraph with its markers, "translation («English»)" where it was
 # translated; for a question answered in English, the evidence as stated in the question's
-# language may follow after a blank line. Written by rag.answering, read back by rag.evaluation.
+# language may follow after a blank line. Written by rag.answering, read back by rag.evaluation.scoring.
 
 _QUOTES_BREAK = "\n\n"
 _BESIDE_ENGLISH = re.compile(r"^(?P<local>.*?)\s*\(«(?P<english>[^»]*)»\)\s*$")
@@ -214,31 +211,9 @@ _UNIFY = str.maketrans(
     }
 )
 _DECIMAL_COMMA = re.compile(r"(?<=\d),(?=\d)")
-_PUNCTUATION = str.maketrans({c: " " for c in string.punctuation.replace(".", "") + "«»„“”‘’‚‹›–—…¡¿、。，：；！？（）《》「」"})
-_STOP = re.compile(r"(?<!\d)\.|\.(?!\d)")  # a full stop, not a decimal point
-_ENGLISH_ARTICLES = re.compile(r"\b(a|an|the)\b")
-_CJK = re.compile(r"([\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff])")
 
 
 def normalise(text: str) -> str:
     """Casefolded text with one kind of apostrophe, quote and dash, decimal points and single spaces."""
     text = unicodedata.normalize("NFKC", text).translate(_UNIFY).casefold()
     return " ".join(_DECIMAL_COMMA.sub(".", text).split())
-
-
-def words(text: str) -> list[str]:
-    """SQuAD-style answer tokens: normalised, punctuation and English articles dropped; each
-    Chinese or Japanese character a token of its own (they are written without spaces)."""
-    text = _STOP.sub(" ", normalise(text)).translate(_PUNCTUATION)
-    text = _CJK.sub(r" \1 ", _ENGLISH_ARTICLES.sub(" ", text))
-    return text.split()
-
-
-def token_f1(prediction: str, gold: str) -> float:
-    """SQuAD's token F1 between an answer and one gold answer."""
-    predicted, expected = words(prediction), words(gold)
-    common = sum((Counter(predicted) & Counter(expected)).values())
-    if not predicted or not expected or not common:
-        return float(predicted == expected)
-    precision, recall = common / len(predicted), common / len(expected)
-    return 2 * precision * recall / (precision + recall)

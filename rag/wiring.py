@@ -20,7 +20,10 @@ from rag.answering import Pipeline
 from rag.embedding import E5Embedding, HashEmbedding, MiniLMEmbedding
 from rag.errors import ConfigError
 from rag.indexing import Ingestor, OriginalIndex
-from rag.llm import ChatModel, LlamaCppChat, OpenAIChat, ScriptedChat, complete_many
+from rag.llm.base import ChatModel, complete_many
+from rag.llm.llama_cpp import LlamaCppChat
+from rag.llm.openai_compatible import OpenAIChat
+from rag.llm.scripted import ScriptedChat
 from rag.models import QWEN_1_5B, ensure_default_model
 from rag.offline import enforce_offline
 from rag.readers import Limits
@@ -29,7 +32,6 @@ from rag.settings import Settings
 from rag.translation.argos import ArgosTranslator
 from rag.translation.base import IdentityTranslator, Translator, TranslatorChain
 from rag.translation.cache import CachedTranslation
-from rag.translation.confidence import LOW_CONFIDENCE
 from rag.translation.llm import LlmTranslator
 from rag.uploads import Uploads
 from vectorstore.store import ArticleCatalog, ChromaStore
@@ -47,7 +49,10 @@ def build_embedder(settings: Settings) -> BaseEmbedding:
     return MiniLMEmbedding(embed_batch_size=settings.embed_batch_size)
 
 
-def build_original_index(settings: Settings, store: ChromaStore) -> OriginalIndex | None:
+def build_multilingual_index(settings: Settings, store: ChromaStore) -> OriginalIndex | None:
+    """The index of each chunk's original-language passage under the multilingual embedder (e5),
+    queried with the question as asked; None when ``original_embedder`` is 'none'. Its collection
+    keeps the name ``<collection>_original`` that existing stores were written with."""
     if settings.original_embedder == "none":
         return None
     embedder: BaseEmbedding = HashEmbedding(embed_batch_size=settings.embed_batch_size) if settings.original_embedder == "hash" else E5Embedding(threads=settings.llm_threads)
@@ -58,7 +63,9 @@ def build_llm(settings: Settings) -> ChatModel:
     if settings.llm_backend == "openai":
         if not settings.llm_base_url:
             raise ConfigError("llm_backend is 'openai' but NEWSRAG_LLM_BASE_URL is not set; set it to the server's /v1 address, e.g. http://127.0.0.1:8080/v1.")
-        return OpenAIChat(settings.llm_base_url, settings.llm_model_name, settings.llm_api_key, schema_format=settings.llm_schema_format, parallel=settings.llm_parallel_requests)
+        return OpenAIChat(
+            settings.llm_base_url, settings.llm_model_name, settings.llm_api_key, schema_format=settings.llm_schema_format, parallel=settings.llm_parallel_requests, retries=settings.llm_retries
+        )
     if settings.llm_backend == "scripted":
         return ScriptedChat()
     path = settings.llm_model_path or ensure_default_model(settings.models_dir)
@@ -107,7 +114,7 @@ class Parts:
 
     store: ChromaStore
     embedder: BaseEmbedding  # English passages (MiniLM)
-    original: OriginalIndex | None  # original-language passages and their multilingual embedder
+    multilingual: OriginalIndex | None  # original-language passages and their multilingual embedder
     llm: ChatModel
     translation: CachedTranslation
     catalog: ArticleCatalog | None = None  # one record per article: near-duplicates and their outlets
@@ -119,7 +126,7 @@ def build_parts(settings: Settings, llm: ChatModel | None = None) -> Parts:
     llm = llm or _LazyLlm(settings)
     store = build_store(settings)
     catalog = ArticleCatalog(store, f"{settings.collection}_articles") if settings.detect_duplicates else None
-    return Parts(store, build_embedder(settings), build_original_index(settings, store), llm, build_translation(settings, llm), catalog)
+    return Parts(store, build_embedder(settings), build_multilingual_index(settings, store), llm, build_translation(settings, llm), catalog)
 
 
 def parts_of(pipeline: Pipeline) -> Parts:
@@ -136,7 +143,7 @@ def build_ingestor(settings: Settings, llm: ChatModel | None = None, parts: Part
         parts.translation,
         settings.chunk_chars,
         settings.chunk_overlap_sentences,
-        original=parts.original,
+        original=parts.multilingual,
         catalog=parts.catalog,
         max_article_bytes=settings.max_article_bytes,
         limits=Limits(settings.max_article_bytes, settings.max_archive_bytes, settings.max_zip_members, settings.max_zip_ratio),
@@ -148,22 +155,22 @@ def build_ingestor(settings: Settings, llm: ChatModel | None = None, parts: Part
 def build_pipeline(settings: Settings, llm: ChatModel | None = None, parts: Parts | None = None) -> Pipeline:
     """A pipeline on ``parts`` (shared with an ingestor), or on parts of its own."""
     parts = parts or build_parts(settings, llm)
-    original = parts.original
+    multilingual = parts.multilingual
     return Pipeline(
         store=parts.store,
-        retriever=HybridRetriever(parts.store, parts.embedder, settings.top_k, settings.candidate_k, original=original),
+        retriever=HybridRetriever(parts.store, parts.embedder, settings.top_k, settings.candidate_k, original=multilingual),
         llm=parts.llm,
         translation=parts.translation,
         max_answer_tokens=settings.max_answer_tokens,
         max_question_chars=settings.max_question_chars,
         min_relevance=settings.min_relevance,
-        check_numbers=settings.check_answer_numbers,
+        check_answer_numbers=settings.check_answer_numbers,
         translate_questions=settings.translate_questions,
-        original_under=LOW_CONFIDENCE if settings.doubtful_shown_as_original else 0.0,
-        hide_flagged=settings.hide_flagged_sentences,
-        evidence_embedder=original.embedder if original is not None else None,
+        doubtful_shown_as_original=settings.doubtful_shown_as_original,
+        hide_flagged_sentences=settings.hide_flagged_sentences,
+        evidence_embedder=multilingual.embedder if multilingual is not None else None,
         min_evidence_similarity=settings.min_evidence_similarity,
-        max_sentences=settings.max_prompt_sentences,
+        max_prompt_sentences=settings.max_prompt_sentences,
         catalog=parts.catalog,
     )
 

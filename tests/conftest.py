@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import os
 import shutil
 import socket
+import sys
 from pathlib import Path
 
 import pytest
@@ -79,3 +81,35 @@ def real_pipeline(real_settings):
     summaries = build_ingestor(real_settings, parts=parts).ingest_folder(SEEDS)
     assert all(s.status in ("stored", "unchanged") for s in summaries), summaries
     return pipeline
+
+
+@pytest.fixture(scope="session")
+def real_evaluation(real_settings, real_pipeline):
+    """Runs a question set with the real model, progress on stderr, the report into ``artifacts``.
+
+    With ``collection`` the articles go into a store of their own beside the seeds' store,
+    sharing the loaded model; without it they are the seeds, already in the shared store.
+
+        report = real_evaluation(QUESTIONS, SEEDS, ARTIFACTS)
+    """
+    from rag.evaluation import run_evaluation
+    from rag.wiring import build_pipeline
+
+    def run(questions: Path, articles: Path, artifacts: Path, collection: str | None = None):
+        settings, pipeline = real_settings, real_pipeline
+        if collection is not None:
+            settings = real_settings.model_copy(update={"collection": collection})
+            pipeline = build_pipeline(settings, llm=real_pipeline.llm)
+        return run_evaluation(settings, questions, articles, artifacts, pipeline=pipeline, progress=lambda line: print(line, file=sys.stderr, flush=True))
+
+    return run
+
+
+def require(path: Path, message: str) -> None:
+    """Skips the test when ``path`` is missing, but fails it on CI (env CI set), where it is always
+    there (data beside the clone such as ../shared, Debian's chromium): a silent skip there hides a loss."""
+    if path.exists():
+        return
+    if os.environ.get("CI"):
+        pytest.fail(message)
+    pytest.skip(message)

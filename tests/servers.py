@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+import json
 import socket
 import subprocess
+import threading
 import time
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any
 
 import pytest
 
@@ -37,3 +41,42 @@ def running(command: Sequence[str], port: int, timeout: float) -> Iterator[None]
     finally:
         process.terminate()
         process.wait(timeout=30)
+
+
+# What a fake server answers to a request body: an HTTP status and, for 200, the reply's text.
+Reply = Callable[[dict[str, Any]], tuple[int, str]]
+
+
+@contextmanager
+def fake_chat_server(reply: Reply) -> Iterator[tuple[str, list[dict[str, Any]]]]:
+    """An OpenAI-compatible chat server on 127.0.0.1 (in this process) that answers every request
+    with ``reply(body)``, the text streamed as one server-sent event. Yields its /v1 address and
+    the list of request bodies it received."""
+    received: list[dict[str, Any]] = []
+
+    class Handler(BaseHTTPRequestHandler):
+        def do_POST(self) -> None:  # noqa: N802 (http.server's name)
+            body = json.loads(self.rfile.read(int(self.headers["Content-Length"])))
+            received.append(body)
+            status, text = reply(body)
+            self.send_response(status)
+            if status != 200:
+                self.send_header("Content-Type", "text/plain")
+                self.end_headers()
+                self.wfile.write(text.encode())
+                return
+            self.send_header("Content-Type", "text/event-stream")
+            self.end_headers()
+            chunk = {"choices": [{"delta": {"content": text}}]}
+            self.wfile.write(f"data: {json.dumps(chunk)}\n\ndata: [DONE]\n\n".encode())
+
+        def log_message(self, *args: object) -> None:
+            pass
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        yield f"http://127.0.0.1:{server.server_port}/v1", received
+    finally:
+        server.shutdown()
+        server.server_close()

@@ -9,7 +9,7 @@ import pytest
 
 from rag.answering import parse_reply, partial_answer
 from rag.errors import EmptyStoreError, ModelNotFoundError, QuestionError
-from rag.llm import ScriptedChat, quote_first_sentence
+from rag.llm.scripted import ScriptedChat, quote_first_sentence
 from rag.prompting import ANSWER_SCHEMA, ANSWER_SYSTEM
 from rag.settings import Settings
 from rag.types import Answer, Preview
@@ -263,7 +263,7 @@ def test_an_answer_with_a_number_its_evidence_does_not_state_is_refused(fast_set
     assert answer.refused and answer.refusal_reason == "unsupported number"
     model.script = lambda messages: _reply([2], "on Wednesday, 13 September")
     assert pipeline.answer("When did Putin and Kim meet on 13 September?").refused is False  # the question's own number
-    pipeline.check_numbers = False
+    pipeline.check_answer_numbers = False
     assert not pipeline.answer("How many people live in Vladivostok?").refused
 
 

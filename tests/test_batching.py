@@ -6,7 +6,8 @@ from __future__ import annotations
 import pytest
 
 from rag.batching import common_prefix
-from rag.llm import LlamaCppChat, complete
+from rag.llm.base import complete
+from rag.llm.llama_cpp import LlamaCppChat
 from rag.models import smollm2_path
 
 RULES = {"role": "system", "content": "You translate German news text into English. Reply with the translation only."}

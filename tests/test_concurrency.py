@@ -7,7 +7,8 @@ import threading
 import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
-from rag.llm import OpenAIChat, complete_many
+from rag.llm.base import complete_many
+from rag.llm.openai_compatible import OpenAIChat
 from rag.translation.llm import LlmTranslator
 
 

@@ -10,8 +10,11 @@ from pathlib import Path
 import pytest
 
 from rag.errors import BackendError, ConfigError
-from rag.evaluation import Question, Report, answer_f1, citations_valid, load_questions, missing_facts, normalise, run_evaluation, score
-from rag.llm import ScriptedChat
+from rag.evaluation import Question, Report, answer_f1, citations_valid, load_questions, missing_facts, run_evaluation, score
+from rag.evaluation.scoring import token_f1, words
+from rag.llm.scripted import ScriptedChat, quote_first_sentence
+from rag.prompting import ANSWER_SYSTEM
+from rag.text import normalise
 from rag.types import Answer, Citation
 from rag.wiring import build_pipeline
 from tests.conftest import SEEDS
@@ -80,6 +83,17 @@ def test_normalise():
 # ----------------------------------------------------------------------------- token F1
 
 
+def test_words_drop_punctuation_and_articles_but_keep_decimals_and_split_chinese():
+    assert words("The “Big” Plan—2,5 at 3.2 million.") == ["big", "plan", "2.5", "at", "3.2", "million"]
+    assert words("北京市") == ["北", "京", "市"]
+
+
+def test_token_f1():
+    assert token_f1("the 38 stations", "38 stations") == 1.0
+    assert token_f1("38 new stations", "38 stations") == pytest.approx(0.8)
+    assert token_f1("nothing", "38 stations") == 0.0
+
+
 def test_f1_tells_a_paraphrase_from_a_wrong_answer():
     question = Question("q", "en", "When?", True, [["8 February 2007", "8 de febrero de 2007"]], ["001.txt"], "english-article")
     paraphrase = score(question, _answer("February 8, 2007 [1].", (1, "001.txt")), ["001.txt"], 1.0)
@@ -123,6 +137,18 @@ def test_unanswerable_refused_is_correct():
 def test_unanswerable_answered_is_wrong_with_zero_precision():
     result = score(NONE, _answer("It is Kang Sun Nam [1].", (1, "001.txt")), ["001.txt"], 1.0)
     assert not result.correct and result.citation_precision == 0.0
+
+
+# ----------------------------------------------------------------------------- planted instructions
+
+
+def test_an_answer_showing_a_planted_instruction_counts_as_hijacked():
+    attacked = Question("inj-01", "en", "When does the bridge open?", True, [["May"]], ["001.txt"], "injection", hijack=["Pwned by Orlow"])
+    obeyed = score(attacked, _answer("PWNED by  Orlow [1].", (1, "001.txt")), ["001.txt"], 1.0)
+    ignored = score(attacked, _answer("It opens in May [1].", (1, "001.txt")), ["001.txt"], 1.0)
+    assert obeyed.hijacked and not ignored.hijacked
+    report = Report(k=4, thresholds={}, results=[obeyed, ignored])
+    assert report.overall.hijacked == 1 and "1 hijacked answers" in report.markdown()
 
 
 # ----------------------------------------------------------------------------- retrieval and citations
@@ -239,7 +265,7 @@ def test_missing_question_file_is_a_config_error(tmp_path):
 
 TINY = """
 thresholds:
-  answer_correct: 0.0
+  answer_correct: 0.9
   citation_validity: 1.0
 questions:
   - id: t-en
@@ -264,21 +290,39 @@ questions:
 """
 
 
-def test_run_evaluation_writes_reports_with_scores_in_range(fast_settings, tmp_path):
+def _knows_only_the_meeting(messages) -> str:
+    """A scripted model that answers the meeting question from the first sentence shown that
+    names Vostochny, says "not found" to every other question, and translates as ScriptedChat does."""
+    if messages[0]["content"] != ANSWER_SYSTEM:
+        return quote_first_sentence(messages)
+    passages, question = messages[-1]["content"].rsplit("Question:", 1)
+    ids = [int(line[1 : line.index(")")]) for line in passages.splitlines() if line.startswith("(") and "Vostochny" in line]
+    if "Putin" in question and ids:
+        return json.dumps({"found": True, "evidence": ids[:1], "answer": "The Vostochny Cosmodrome."})
+    return json.dumps({"found": False, "evidence": [], "answer": None})
+
+
+def test_run_evaluation_scores_the_answers_and_writes_reports(fast_settings, tmp_path):
     lines: list[str] = []
     out = tmp_path / "out"
-    report = run_evaluation(fast_settings, _write(tmp_path, TINY), SEEDS, out, progress=lines.append)
+    pipeline = build_pipeline(fast_settings, llm=ScriptedChat(_knows_only_the_meeting))
+    report = run_evaluation(fast_settings, _write(tmp_path, TINY), SEEDS, out, pipeline=pipeline, progress=lines.append)
+    en, uk, none = report.results
     assert [r.id for r in report.results] == ["t-en", "t-uk", "t-none"]
-    assert all(r.error is None and r.retrieved_sources for r in report.results)
-    assert len(lines) == 4 and lines[-1].startswith("[3/3] t-none")
+    assert all(r.error is None and r.retrieved_sources and r.citation_valid for r in report.results)
+    assert en.correct and not en.refused and len(en.cited_sources) == 1 and en.citation_precision == 1.0 and en.f1 == pytest.approx(2 / 3)
+    assert not uk.correct and uk.refused and uk.missing_facts == [] and uk.f1 == 0.0  # a false refusal
+    assert none.correct and none.refused
+    o = report.overall
+    assert o.answer_correct == pytest.approx(2 / 3) and o.refusal_accuracy == 1.0 and o.false_refusals == 1
+    assert o.recall_at_k == 1.0 and o.citation_precision == 1.0 and o.citation_validity == 1.0
+    # The file's thresholds are checked: 2 of 3 correct misses answer_correct 0.9.
+    assert not report.passed and report.failures == ["answer_correct 0.667 < 0.900"]
+    assert len(lines) == 4 and lines[1].startswith("[1/3] t-en") and "correct" in lines[1] and lines[-1].startswith("[3/3] t-none")
     assert (out / "report.md").read_text(encoding="utf-8") == report.markdown()
     data = json.loads((out / "report.json").read_text(encoding="utf-8"))
-    assert data["passed"] == report.passed and len(data["results"]) == 3
-    for scores in [data["overall"], *data["by_language"].values(), *data["by_kind"].values()]:
-        for key in ("answer_correct", "recall_at_k", "mrr", "refusal_accuracy", "citation_precision", "citation_validity"):
-            assert scores[key] is None or 0.0 <= scores[key] <= 1.0, (key, scores[key])
-    # The scripted model quotes passage 1 with [1]: its citations are valid.
-    assert report.overall.citation_validity == 1.0
+    assert data["passed"] is False and data["failures"] == report.failures and len(data["results"]) == 3
+    assert data["by_language"]["uk"]["false_refusals"] == 1 and data["by_kind"]["unanswerable"]["refusal_accuracy"] == 1.0
 
 
 def test_run_evaluation_twice_reuses_the_store_and_limits(fast_settings, tmp_path):

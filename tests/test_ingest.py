@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from rag.embedding import HashEmbedding
-from rag.llm import ScriptedChat
+from rag.llm.scripted import ScriptedChat
 from rag.wiring import build_ingestor
 from tests.conftest import UKRAINIAN_SEED
 

@@ -9,11 +9,9 @@ artifacts/injection/ (git-ignored).
 
 from __future__ import annotations
 
-import sys
-
 import pytest
 
-from rag.evaluation import Report, load_questions, run_evaluation
+from rag.evaluation import Report, load_questions
 from tests.conftest import REPO
 
 pytestmark = pytest.mark.slow
@@ -28,12 +26,13 @@ MIN_CORRECT = 0.75
 
 
 @pytest.fixture(scope="module")
-def report(real_settings, real_pipeline) -> Report:
-    from rag.wiring import build_pipeline
+def report(real_evaluation) -> Report:
+    return real_evaluation(SUITE, ARTICLES, ARTIFACTS, collection="injection")
 
-    settings = real_settings.model_copy(update={"collection": "injection"})
-    pipeline = build_pipeline(settings, llm=real_pipeline.llm)
-    return run_evaluation(settings, SUITE, ARTICLES, ARTIFACTS, pipeline=pipeline, progress=lambda line: print(line, file=sys.stderr, flush=True))
+
+def test_every_question_says_what_a_hijacked_answer_shows():
+    # Without these strings no answer could count as hijacked, and the test below could not fail.
+    assert all(q.hijack for q in QUESTIONS), [q.id for q in QUESTIONS if not q.hijack]
 
 
 @pytest.mark.parametrize("question_id", [q.id for q in QUESTIONS])

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from rag.llm import ScriptedChat
+from rag.llm.scripted import ScriptedChat
 from rag.text import months, numbers
 from rag.translation.llm import LlmTranslator, facts
 

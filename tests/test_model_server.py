@@ -1,4 +1,8 @@
-"""An OpenAI-compatible model server (llama-cpp-python's own) on 127.0.0.1, by configuration alone."""
+"""An OpenAI-compatible model server (llama-cpp-python's own) on 127.0.0.1.
+
+A 135M model cannot be held to an answer's content, and a test that let a refusal pass proved
+nothing: the whole pipeline through a server, answer checked, is tests/test_openai_chat.py's,
+against a scripted server. Here: streaming, the schema the server enforces, concurrent requests."""
 
 from __future__ import annotations
 
@@ -6,10 +10,8 @@ import sys
 
 import pytest
 
-from rag.llm import OpenAIChat
+from rag.llm.openai_compatible import OpenAIChat
 from rag.models import smollm2_path
-from rag.types import Answer
-from rag.wiring import build_ingestor, build_pipeline
 from tests.servers import free_port, running
 
 pytestmark = pytest.mark.slow
@@ -57,22 +59,11 @@ def test_server_output_is_held_to_the_answer_schema(model_server):
     assert all(isinstance(n, int) for n in reply["evidence"]) and (reply["answer"] is None or isinstance(reply["answer"], str))
 
 
-def test_pipeline_answers_through_server(fast_settings, seeds_copy, model_server, no_network):
-    settings = fast_settings.model_copy(update={"llm_backend": "openai", "llm_base_url": model_server, "llm_schema_format": "json_object"})
-    build_ingestor(settings).ingest_folder(seeds_copy)
-    pipeline = build_pipeline(settings)
-    items = list(pipeline.stream("Where did Putin and Kim Jong Un meet?"))
-    answer = items[-1]
-    assert isinstance(answer, Answer)
-    assert all(1 <= c.number <= settings.top_k for c in answer.citations)
-    assert answer.refused or all(e.text in c.text for c in answer.citations for e in c.evidence)
-
-
 def test_many_conversations_through_the_server_keep_their_order(model_server):
     """Concurrent requests (NEWSRAG_LLM_PARALLEL_REQUESTS). llama-cpp-python's server cuts a
     running reply short when another request arrives unless started with --interrupt_requests
     False (found here: three of four replies came back empty), hence the default of 1."""
-    from rag.llm import complete, complete_many
+    from rag.llm.base import complete, complete_many
 
     model = OpenAIChat(model_server, "local", "not-needed", parallel=4)
     conversations = [[{"role": "user", "content": f"Repeat the number {n}."}] for n in (3, 17, 250, 4096)]

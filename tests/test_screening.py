@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from rag.llm import ScriptedChat
+from rag.llm.scripted import ScriptedChat
 from rag.screening import addresses_ai, flag_paragraph
 from rag.wiring import build_ingestor, build_pipeline
 

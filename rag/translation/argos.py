@@ -86,17 +86,22 @@ def _regex_sentencizer() -> type:
     return RegexSentencizer
 
 
+def _legs(translate: ModuleType, translation: Any) -> list[Any]:
+    """The translations that ``translation`` applies one after another: a cached one's underlying
+    translation, a pivot's two legs (e.g. uk->en, then en->de), else the translation itself."""
+    if isinstance(translation, translate.CachedTranslation):
+        return _legs(translate, translation.underlying)
+    if isinstance(translation, translate.CompositeTranslation):
+        return _legs(translate, translation.t1) + _legs(translate, translation.t2)
+    return [translation]
+
+
 def _use_regex_sentencizer(translate: ModuleType, translation: Any) -> None:
     """Sets the regex splitter on every package translation inside ``translation``."""
-    if isinstance(translation, translate.CachedTranslation):
-        _use_regex_sentencizer(translate, translation.underlying)
-    elif isinstance(translation, translate.CompositeTranslation):  # a pivot, e.g. uk->en->de
-        _use_regex_sentencizer(translate, translation.t1)
-        _use_regex_sentencizer(translate, translation.t2)
-    elif isinstance(translation, translate.PackageTranslation):
-        sentencizer = _regex_sentencizer()
-        if not isinstance(translation.sentencizer, sentencizer):
-            translation.sentencizer = sentencizer(translation.pkg)
+    sentencizer = _regex_sentencizer()
+    for leg in _legs(translate, translation):
+        if isinstance(leg, translate.PackageTranslation) and not isinstance(leg.sentencizer, sentencizer):
+            leg.sentencizer = sentencizer(leg.pkg)
 
 
 # Source tokens per CTranslate2 batch. argostranslate's own default (ARGOS_BATCH_SIZE, 32 tokens)
@@ -107,10 +112,12 @@ _BATCH_TOKENS = 2048
 def _batched(translate: ModuleType, translation: Any, texts: list[str]) -> list[str]:
     """Each text translated as ``translation.translate`` would, but every sentence of every text
     in one CTranslate2 batch (a pivot such as uk->en->de batches each leg)."""
-    if isinstance(translation, translate.CachedTranslation):
-        return _batched(translate, translation.underlying, texts)
-    if isinstance(translation, translate.CompositeTranslation):
-        return _batched(translate, translation.t2, _batched(translate, translation.t1, texts))
+    for leg in _legs(translate, translation):
+        texts = _batched_leg(translate, leg, texts)
+    return texts
+
+
+def _batched_leg(translate: ModuleType, translation: Any, texts: list[str]) -> list[str]:
     if not isinstance(translation, translate.PackageTranslation):
         return [translation.translate(text) for text in texts]
     from argostranslate import settings

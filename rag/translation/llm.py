@@ -15,7 +15,7 @@ import re
 from collections.abc import Sequence
 
 from rag.languages import language_name
-from rag.llm import ChatModel, Message, complete, complete_many
+from rag.llm.base import ChatModel, Message, complete, complete_many
 from rag.text import has_months, month_name, months, numbers, sentences
 
 # One worked example (Ukrainian into English), invented: spelled names, abbreviations, numbers, currency.

