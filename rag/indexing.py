@@ -50,7 +50,7 @@ def identify(parsed: ParsedArticle, file: str = "") -> Article:
 
 
 @dataclass(frozen=True)
-class OriginalIndex:
+class MultilingualIndex:
     """Each chunk's original-language passage, embedded by a multilingual model in its own collection."""
 
     store: ChromaStore
@@ -64,21 +64,21 @@ class Ingestor:
     translation: CachedTranslation
     chunk_chars: int
     overlap: int = 0
-    original: OriginalIndex | None = None
+    multilingual: MultilingualIndex | None = None
     catalog: ArticleCatalog | None = None  # near-duplicate detection; None: every article stored
     max_article_bytes: int = MAX_ARTICLE_BYTES
     limits: Limits | None = None  # bounds on files, exports and zips (max_article_bytes applies)
-    searchable_first: bool = True  # store an article as written before translating it
+    searchable_before_translated: bool = True  # store an article as written before translating it
     reject_below: float = 0.0  # a translation less confident than this is not kept (rag.translation.confidence)
 
     def _stores(self) -> list[ChromaStore]:
-        return [self.store] + ([self.original.store] if self.original else [])
+        return [self.store] + ([self.multilingual.store] if self.multilingual else [])
 
     def stored_hashes(self) -> dict[str, str]:
         """source -> content hash, for articles complete in every collection."""
         stored = self.store.article_hashes()
-        if self.original:
-            other = self.original.store.article_hashes()
+        if self.multilingual:
+            other = self.multilingual.store.article_hashes()
             stored = {k: v for k, v in stored.items() if other.get(k) == v}
         return stored
 
@@ -112,8 +112,8 @@ class Ingestor:
             if file in present_files:
                 continue
             removed = self.store.delete_source(source)
-            if self.original:
-                self.original.store.delete_source(source)
+            if self.multilingual:
+                self.multilingual.store.delete_source(source)
             if self.catalog:
                 self.catalog.delete(source)
             out.append(ArticleSummary(source, "", None, "", "", removed, status="pruned"))
@@ -167,7 +167,7 @@ class Ingestor:
                 return original
             article = identify(parsed, file)
             on_step(article.source, "read", 1, 1)
-            if self.searchable_first and (stored is None or stored.endswith(PENDING)) and self._needs_translation(article):
+            if self.searchable_before_translated and (stored is None or stored.endswith(PENDING)) and self._needs_translation(article):
                 # A new article is stored as written first: searchable in its own language (the
                 # multilingual retriever) while the translation runs, and marked so that a killed
                 # ingest takes it up again (the translation cache keeps the finished sentences).
@@ -252,13 +252,13 @@ class Ingestor:
     def _store(self, source: str, chunks: list[Chunk], on_step: StepCallback) -> None:
         on_step(source, "embed", 0, len(chunks))
         vectors = self.embedder.get_text_embedding_batch([c.text for c in chunks])
-        originals = self.original.embedder.get_text_embedding_batch([c.original_text for c in chunks]) if self.original else []
+        originals = self.multilingual.embedder.get_text_embedding_batch([c.original_text for c in chunks]) if self.multilingual else []
         on_step(source, "embed", len(chunks), len(chunks))
         # New chunks first, stale ones after: an interruption never leaves the article missing.
         old_ids = set(self.store.ids_for_source(source))
         self.store.add(chunks, vectors)
-        if self.original:
-            self.original.store.add(chunks, originals)
+        if self.multilingual:
+            self.multilingual.store.add(chunks, originals)
         stale = sorted(old_ids - {c.id for c in chunks})
         for store in self._stores():
             store.delete(stale)
@@ -331,8 +331,8 @@ class Ingestor:
         text was not translated, or where that embedder is off)."""
         translated = [i for i, t in enumerate(translators) if t not in ("identity", UNTRANSLATED)]
         scores = [1.0] * len(texts)
-        if translated and self.original is not None:
-            for i, score in zip(translated, confidences([texts[i] for i in translated], [english[i] for i in translated], self.original.embedder)):
+        if translated and self.multilingual is not None:
+            for i, score in zip(translated, confidences([texts[i] for i in translated], [english[i] for i in translated], self.multilingual.embedder)):
                 scores[i] = score
         return scores
 

@@ -15,7 +15,7 @@ from llama_index.core.base.base_retriever import BaseRetriever
 from llama_index.core.base.embeddings.base import BaseEmbedding
 from llama_index.core.schema import NodeWithScore, QueryBundle, TextNode
 
-from rag.indexing import OriginalIndex
+from rag.indexing import MultilingualIndex
 from rag.types import NO_FILTERS, Chunk, Filters, Preview, ScoredChunk
 from rag.vectors import cosine
 from vectorstore.store import ChromaStore, day_number
@@ -57,10 +57,10 @@ class Retrieval:
 class HybridRetriever(BaseRetriever):
     """A LlamaIndex retriever; ``search`` returns typed chunks for the rest of the pipeline."""
 
-    def __init__(self, store: ChromaStore, embedder: BaseEmbedding, top_k: int, candidate_k: int, original: OriginalIndex | None = None) -> None:
+    def __init__(self, store: ChromaStore, embedder: BaseEmbedding, top_k: int, candidate_k: int, multilingual: MultilingualIndex | None = None) -> None:
         super().__init__()
         self.store = store
-        self.original = original
+        self.multilingual = multilingual
         self.embedder = embedder
         self.top_k = top_k
         self.candidate_k = candidate_k
@@ -90,9 +90,9 @@ class HybridRetriever(BaseRetriever):
         dense = self.store.query(self.embedder.get_query_embedding(question), self.candidate_k, filters)
         lexical_hits = self._lexical_hits(question, filters)
         multilingual = []
-        if self.original is not None:
-            vector = self.original.embedder.get_query_embedding(original_question or question)
-            multilingual = self.original.store.query(vector, self.candidate_k, filters)
+        if self.multilingual is not None:
+            vector = self.multilingual.embedder.get_query_embedding(original_question or question)
+            multilingual = self.multilingual.store.query(vector, self.candidate_k, filters)
         if multilingual_first is None:
             multilingual_first = bool(original_question) and original_question != question
         lists = [multilingual, dense, lexical_hits] if multilingual_first else [dense, lexical_hits, multilingual]
@@ -127,17 +127,17 @@ class HybridRetriever(BaseRetriever):
         """The best passage (of ``hits``, or else of the multilingual retriever queried with the
         question as asked: no translation needed) and its sentence closest to the question,
         ranked by the multilingual embedder (the English one where that retriever is off)."""
-        embedder = self.original.embedder if self.original is not None else self.embedder
+        embedder = self.multilingual.embedder if self.multilingual is not None else self.embedder
         query = embedder.get_query_embedding(question)
         if hits is None:
-            hits = (self.original.store if self.original is not None else self.store).query(query, 1, filters)
+            hits = (self.multilingual.store if self.multilingual is not None else self.store).query(query, 1, filters)
         if not hits:
             return None
         chunk = hits[0].chunk
         pairs = [(english, original) for span, (english, original) in zip(chunk.sentences, chunk.sentence_texts()) if not span.flagged and english.strip()]
         if not pairs:
             return None
-        texts = [original if self.original is not None else english for english, original in pairs]
+        texts = [original if self.multilingual is not None else english for english, original in pairs]
         scores = [cosine(query, vector) for vector in embedder.get_text_embedding_batch(texts)]
         english, original = pairs[max(range(len(pairs)), key=scores.__getitem__)]
         return Preview(chunk.source, chunk.title, chunk.date, chunk.language, " ".join(english.split()), " ".join(original.split()), chunk.outlet, chunk.url)

@@ -19,7 +19,7 @@ from llama_index.core.base.embeddings.base import BaseEmbedding
 from rag.answering import Pipeline
 from rag.embedding import E5Embedding, HashEmbedding, MiniLMEmbedding
 from rag.errors import ConfigError
-from rag.indexing import Ingestor, OriginalIndex
+from rag.indexing import Ingestor, MultilingualIndex
 from rag.llm.base import ChatModel, complete_many
 from rag.llm.llama_cpp import LlamaCppChat
 from rag.llm.openai_compatible import OpenAIChat
@@ -49,14 +49,14 @@ def build_embedder(settings: Settings) -> BaseEmbedding:
     return MiniLMEmbedding(embed_batch_size=settings.embed_batch_size)
 
 
-def build_multilingual_index(settings: Settings, store: ChromaStore) -> OriginalIndex | None:
+def build_multilingual_index(settings: Settings, store: ChromaStore) -> MultilingualIndex | None:
     """The index of each chunk's original-language passage under the multilingual embedder (e5),
     queried with the question as asked; None when ``original_embedder`` is 'none'. Its collection
     keeps the name ``<collection>_original`` that existing stores were written with."""
     if settings.original_embedder == "none":
         return None
     embedder: BaseEmbedding = HashEmbedding(embed_batch_size=settings.embed_batch_size) if settings.original_embedder == "hash" else E5Embedding(threads=settings.llm_threads)
-    return OriginalIndex(store.sibling(f"{settings.collection}_original"), embedder)
+    return MultilingualIndex(store.sibling(f"{settings.collection}_original"), embedder)
 
 
 def build_llm(settings: Settings) -> ChatModel:
@@ -114,7 +114,7 @@ class Parts:
 
     store: ChromaStore
     embedder: BaseEmbedding  # English passages (MiniLM)
-    multilingual: OriginalIndex | None  # original-language passages and their multilingual embedder
+    multilingual: MultilingualIndex | None  # original-language passages and their multilingual embedder
     llm: ChatModel
     translation: CachedTranslation
     catalog: ArticleCatalog | None = None  # one record per article: near-duplicates and their outlets
@@ -131,7 +131,7 @@ def build_parts(settings: Settings, llm: ChatModel | None = None) -> Parts:
 
 def parts_of(pipeline: Pipeline) -> Parts:
     """The parts a pipeline was built with, for an ingestor that shares them."""
-    return Parts(pipeline.store, pipeline.retriever.embedder, pipeline.retriever.original, pipeline.llm, pipeline.translation, pipeline.catalog)
+    return Parts(pipeline.store, pipeline.retriever.embedder, pipeline.retriever.multilingual, pipeline.llm, pipeline.translation, pipeline.catalog)
 
 
 def build_ingestor(settings: Settings, llm: ChatModel | None = None, parts: Parts | None = None) -> Ingestor:
@@ -143,11 +143,11 @@ def build_ingestor(settings: Settings, llm: ChatModel | None = None, parts: Part
         parts.translation,
         settings.chunk_chars,
         settings.chunk_overlap_sentences,
-        original=parts.multilingual,
+        multilingual=parts.multilingual,
         catalog=parts.catalog,
         max_article_bytes=settings.max_article_bytes,
         limits=Limits(settings.max_article_bytes, settings.max_archive_bytes, settings.max_zip_members, settings.max_zip_ratio),
-        searchable_first=settings.searchable_before_translated,
+        searchable_before_translated=settings.searchable_before_translated,
         reject_below=settings.reject_translation_below if settings.original_embedder == "e5" else 0.0,  # an e5 cosine
     )
 
@@ -158,7 +158,7 @@ def build_pipeline(settings: Settings, llm: ChatModel | None = None, parts: Part
     multilingual = parts.multilingual
     return Pipeline(
         store=parts.store,
-        retriever=HybridRetriever(parts.store, parts.embedder, settings.top_k, settings.candidate_k, original=multilingual),
+        retriever=HybridRetriever(parts.store, parts.embedder, settings.top_k, settings.candidate_k, multilingual=multilingual),
         llm=parts.llm,
         translation=parts.translation,
         max_answer_tokens=settings.max_answer_tokens,

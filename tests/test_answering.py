@@ -329,7 +329,7 @@ def test_ingestor_and_pipeline_share_their_parts(fast_settings, meeting):
     parts = build_parts(fast_settings, llm=model)
     ingestor, pipeline = build_ingestor(fast_settings, parts=parts), build_pipeline(fast_settings, parts=parts)
     assert ingestor.store is pipeline.store and ingestor.embedder is pipeline.retriever.embedder
-    assert ingestor.original is pipeline.retriever.original and ingestor.translation is pipeline.translation
+    assert ingestor.multilingual is pipeline.retriever.multilingual and ingestor.translation is pipeline.translation
     assert parts_of(pipeline) == parts
     ingestor.ingest_folder(meeting)
     answer = pipeline.answer("Where did Putin and Kim Jong Un meet?")

@@ -176,7 +176,7 @@ def test_a_filtered_question_never_cites_outside_its_filter(fast_settings, tmp_p
     lists = [
         pipeline.store.query(pipeline.retriever.embedder.get_query_embedding(question), 50, filters),
         pipeline.retriever._lexical_hits(question, filters),
-        pipeline.retriever.original.store.query(pipeline.retriever.original.embedder.get_query_embedding(question), 50, filters),
+        pipeline.retriever.multilingual.store.query(pipeline.retriever.multilingual.embedder.get_query_embedding(question), 50, filters),
     ]
     for hits in lists:
         for hit in hits:

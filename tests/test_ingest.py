@@ -141,7 +141,7 @@ def test_a_language_no_translator_has_is_stored_untranslated_and_said_so(fast_se
     assert "untranslated" in summary.message and "newsrag-argos install" in summary.message
     chunks = ingestor.store.all_chunks()
     assert chunks and all(c.text == c.original_text for c in chunks)  # the model reads it as written
-    assert ingestor.original is not None and ingestor.original.store.count() == len(chunks)  # and the multilingual retriever finds it
+    assert ingestor.multilingual is not None and ingestor.multilingual.store.count() == len(chunks)  # and the multilingual retriever finds it
     assert ingestor.ingest_folder(folder)[0].status == "unchanged"
 
 
