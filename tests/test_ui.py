@@ -18,7 +18,7 @@ from rag.errors import EmptyStoreError, NewsRagError, QuestionError
 from rag.types import NO_FILTERS, Answer, ArticleSummary, Citation, Filters, Preview
 from tests.servers import free_port, running
 from ui import app as ui_app
-from ui.app import EMPTY_QUESTION, NO_ARTICLES, articles_panel, build_app, filter_choices, launch, parse_args, respond
+from ui.app import EMPTY_QUESTION, EXAMPLE_CHARS, EXAMPLES, NO_ARTICLES, articles_panel, build_app, filter_choices, launch, parse_args, respond
 
 QUESTION = "Where did Putin and Kim Jong Un meet?"
 ANSWER_TEXT = "Putin and Kim met at the Vostochny Cosmodrome [1]. Kim travelled by armoured train [2]."
@@ -184,6 +184,13 @@ def test_errors_become_readable_messages_and_the_chat_goes_on(error, expected, a
     _, chat, pairs = outputs[-1]
     again = ask(pipeline, QUESTION, chat, pairs)
     assert "cite-link" in last_message(again)
+
+
+def test_every_example_question_is_shown_whole():
+    # Gradio's examples table shows a sample's first 60 characters and "..." (seen in Chromium);
+    # the browser test clicks an example by its whole text.
+    assert all(0 < len(q) <= EXAMPLE_CHARS for q in EXAMPLES), [q for q in EXAMPLES if len(q) > EXAMPLE_CHARS]
+    assert len(set(EXAMPLES)) == len(EXAMPLES)
 
 
 def test_empty_question_is_refused_without_asking_the_pipeline():

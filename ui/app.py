@@ -42,14 +42,16 @@ NO_ARTICLES = "No articles are ingested yet. Run `newsrag-ingest seeds/` (or `ma
 
 # One click asks them. They are about the seed articles (seeds/), in six languages, and invented:
 # none is a question of an evaluation set (tests/eval, tests/injection, ../shared/eval).
+# At most 60 characters each: Gradio's examples table cuts a longer one to 60 and "...".
 EXAMPLES = [
     "How did Kim Jong Un travel to Russia?",
     "Куди, крім Владивостока, міг би поїхати Кім Чен Ин?",
-    "¿Cuánto tiempo duraron las conversaciones entre Putin y Kim en el cosmódromo?",
-    "Haben Putin und Kim bei ihrem Treffen Dokumente unterzeichnet?",
+    "¿Cuánto duraron las conversaciones en el cosmódromo?",
+    "Haben Putin und Kim Dokumente unterzeichnet?",
     "Où se trouve le camp de prisonniers d'Olenivka ?",
     "Кого, кроме украинских военнопленных, держали в Оленовке?",
 ]
+EXAMPLE_CHARS = 60
 
 Message = dict[str, str]
 Pair = tuple[str, str]
