@@ -1,6 +1,7 @@
 """Embedders as LlamaIndex ``BaseEmbedding`` subclasses, so the rest of LlamaIndex works unchanged.
 
 embedder = MiniLMEmbedding()          # all-MiniLM-L6-v2 shipped in a PyPI package
+embedder = OpenAIEmbedding(base_url="http://gpu-box:8081/v1", model_name="all-MiniLM-L6-v2")  # a server's
 vectors = embedder.get_text_embedding_batch(["Kim met Putin."])
 """
 
@@ -17,7 +18,7 @@ from typing import Any
 from llama_index.core.base.embeddings.base import BaseEmbedding
 from pydantic import PrivateAttr
 
-from rag.errors import ModelNotFoundError
+from rag.errors import BackendError, ModelNotFoundError
 
 
 def _model_package(name: str, missing: str) -> ModuleType:
@@ -87,6 +88,65 @@ class E5Embedding(BaseEmbedding):
 
     async def _aget_query_embedding(self, query: str) -> list[float]:
         return self._get_query_embedding(query)
+
+
+class OpenAIEmbedding(BaseEmbedding):
+    """Vectors from an OpenAI-compatible ``/v1/embeddings`` server: vLLM, llama.cpp's server
+    started with ``--embedding``, Text Embeddings Inference. A GPU box can embed a big archive.
+    Requests are retried like the chat server's (rag.llm.openai_compatible.post).
+
+    embedder = OpenAIEmbedding(base_url="http://127.0.0.1:8081/v1", model_name="intfloat/multilingual-e5-small",
+                               query_prefix="query: ", text_prefix="passage: ")
+    """
+
+    base_url: str
+    model_name: str
+    api_key: str = "not-needed"
+    query_prefix: str = ""  # e5 models read "query: " before a question ...
+    text_prefix: str = ""  # ... and "passage: " before a passage
+    retries: int = 3
+    retry_wait_s: float = 1.0
+    timeout_s: float = 120.0
+
+    def _embed(self, texts: list[str]) -> list[list[float]]:
+        import httpx
+
+        from rag.llm.openai_compatible import ServerRefused, Unreachable, post
+
+        url = f"{self.base_url.rstrip('/')}/embeddings"
+        try:
+            with httpx.Client(timeout=self.timeout_s, headers={"Authorization": f"Bearer {self.api_key}"}) as client:
+                data = post(client, url, {"model": self.model_name, "input": texts}, self.retries, self.retry_wait_s).json()["data"]
+        except ServerRefused as error:
+            raise BackendError(f"The embedding server at {self.base_url} answered {error} (model {self.model_name!r}: is it the model the server serves? NEWSRAG_EMBED_MODEL_NAME).") from error
+        except Unreachable as error:
+            raise BackendError(
+                f"The embedding server at {self.base_url} did not answer after {error.tries} tries (last: {error.last}). "
+                "Start it, check NEWSRAG_EMBED_BASE_URL, or set NEWSRAG_EMBEDDER=minilm and NEWSRAG_ORIGINAL_EMBEDDER=e5 for the packaged models."
+            ) from error
+        except (KeyError, TypeError, ValueError) as error:
+            raise BackendError(f"The embedding server at {self.base_url} sent no OpenAI-style embeddings ({error}); it must answer {{'data': [{{'embedding': [...]}}, ...]}}.") from error
+        if len(data) != len(texts):
+            raise BackendError(f"The embedding server at {self.base_url} sent {len(data)} vectors for {len(texts)} texts.")
+        vectors = [item["embedding"] for item in sorted(data, key=lambda item: item.get("index", 0))]
+        return [_normalized(v) for v in vectors]
+
+    def _get_query_embedding(self, query: str) -> list[float]:
+        return self._embed([self.query_prefix + query])[0]
+
+    def _get_text_embedding(self, text: str) -> list[float]:
+        return self._get_text_embeddings([text])[0]
+
+    def _get_text_embeddings(self, texts: list[str]) -> list[list[float]]:
+        return self._embed([self.text_prefix + t for t in texts])
+
+    async def _aget_query_embedding(self, query: str) -> list[float]:
+        return self._get_query_embedding(query)
+
+
+def _normalized(vector: list[float]) -> list[float]:
+    norm = math.sqrt(sum(float(x) * float(x) for x in vector)) or 1.0
+    return [float(x) / norm for x in vector]
 
 
 _WORD = re.compile(r"\w+", re.UNICODE)

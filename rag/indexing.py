@@ -19,6 +19,7 @@ from rag import duplicates
 from rag.chunking import TranslatedSentence, chunk_article, stored_hash
 from rag.errors import ArticleError, NewsRagError
 from rag.languages import detect, detect_paragraph
+from rag.lexical import LexicalIndex
 from rag.loading import MAX_ARTICLE_BYTES, ParsedArticle
 from rag.readers import ARCHIVE_SUFFIXES, Blob, Limits, Skipped, file_blob, read_blob, walk
 from rag.readers.archive import zip_blobs
@@ -70,6 +71,7 @@ class Ingestor:
     limits: Limits | None = None  # bounds on files, exports and zips (max_article_bytes applies)
     searchable_before_translated: bool = True  # store an article as written before translating it
     reject_below: float = 0.0  # a translation less confident than this is not kept (rag.translation.confidence)
+    lexical: LexicalIndex | None = None  # BM25 over the English chunks, on disk; None: not kept
 
     def _stores(self) -> list[ChromaStore]:
         return [self.store] + ([self.multilingual.store] if self.multilingual else [])
@@ -91,6 +93,7 @@ class Ingestor:
         was stored of it."""
         if not folder.exists():
             raise FileNotFoundError(f"{folder} is neither a folder of articles nor an article file.")
+        self.sync_lexical()
         stored = self.stored_hashes()
         summaries: list[ArticleSummary] = []
         seen_files: set[str] = set()
@@ -105,12 +108,22 @@ class Ingestor:
             summaries.extend(self.prune(seen_files))
         return summaries
 
+    def sync_lexical(self, rebuild: bool = False) -> int:
+        """Indexes every stored chunk in the lexical index when it is empty but the store is not
+        (a store written before it, or an index folder lost), or when ``rebuild``; returns the
+        chunks indexed. Read a page at a time: memory does not grow with the store."""
+        if self.lexical is None or not (rebuild or (self.lexical.count() == 0 and self.store.count() > 0)):
+            return 0
+        return self.lexical.rebuild(self.store.pages())
+
     def prune(self, present_files: set[str]) -> list[ArticleSummary]:
         """Removes stored articles whose file is not among ``present_files``."""
         out = []
         for source, file in sorted(self.store.article_files().items()):
             if file in present_files:
                 continue
+            if self.lexical:
+                self.lexical.delete(source)
             removed = self.store.delete_source(source)
             if self.multilingual:
                 self.multilingual.store.delete_source(source)
@@ -142,6 +155,7 @@ class Ingestor:
             items = list(zip_blobs(path, name, self.read_limits())) if path.suffix.lower() in ARCHIVE_SUFFIXES else [file_blob(path, name)]
         except ArticleError as error:
             return [_failed(name, str(error).removeprefix(f"{name}: "))]
+        self.sync_lexical()
         stored = self.stored_hashes()
         out: list[ArticleSummary] = []
         for item in items:
@@ -219,6 +233,8 @@ class Ingestor:
         outlets = list(dict.fromkeys(o for o in [self.catalog.outlet_of(best), *(c.outlet for c in copies)] if o))
         for store in self._stores():
             store.set_outlets(best, outlets)
+        if self.lexical:
+            self.lexical.replace(best, self.store.chunks_of(best))
         return ArticleSummary(
             parsed.source,
             parsed.title,
@@ -255,6 +271,10 @@ class Ingestor:
         originals = self.multilingual.embedder.get_text_embedding_batch([c.original_text for c in chunks]) if self.multilingual else []
         on_step(source, "embed", len(chunks), len(chunks))
         # New chunks first, stale ones after: an interruption never leaves the article missing.
+        # The lexical index first of all (one commit for the article): a cut before the store's
+        # write leaves the article unstored, so the next ingest writes both again.
+        if self.lexical:
+            self.lexical.replace(source, chunks)
         old_ids = set(self.store.ids_for_source(source))
         self.store.add(chunks, vectors)
         if self.multilingual:

@@ -1,21 +1,22 @@
-"""Hybrid retrieval: dense (Chroma, English), BM25 (English) and multilingual dense (Chroma,
-original text), merged by round-robin over the three rankings. Filters (period, outlets,
-languages) apply inside each retriever: Chroma's ``where`` and a mask over the BM25 scores.
+"""Hybrid retrieval: dense (Chroma, English), BM25 (English, a tantivy index on disk) and
+multilingual dense (Chroma, original text), merged by round-robin over the three rankings.
+Filters (period, outlets, languages) apply inside each retriever: Chroma's ``where`` and the
+lexical index's query.
 
-retriever = HybridRetriever(store, embedder, top_k=4, candidate_k=12)
+retriever = HybridRetriever(store, embedder, top_k=4, candidate_k=12, lexical=LexicalIndex(path))
 result = retriever.search("Where did Kim and Putin meet?")
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
 
 from llama_index.core.base.base_retriever import BaseRetriever
 from llama_index.core.base.embeddings.base import BaseEmbedding
 from llama_index.core.schema import NodeWithScore, QueryBundle, TextNode
 
 from rag.indexing import MultilingualIndex
+from rag.lexical import LexicalIndex
 from rag.types import NO_FILTERS, Chunk, Filters, Preview, ScoredChunk
 from rag.vectors import cosine
 from vectorstore.store import ChromaStore, day_number
@@ -54,32 +55,26 @@ class Retrieval:
     best_dense: float  # best cosine similarity of the English dense retriever
 
 
+@dataclass(frozen=True)
+class Rankings:
+    """What each retriever found, best first."""
+
+    dense: list[ScoredChunk]  # MiniLM cosine over the English chunks
+    lexical: list[ScoredChunk]  # BM25 over the English chunks
+    multilingual: list[ScoredChunk]  # e5 cosine over the original passages, question as asked
+
+
 class HybridRetriever(BaseRetriever):
     """A LlamaIndex retriever; ``search`` returns typed chunks for the rest of the pipeline."""
 
-    def __init__(self, store: ChromaStore, embedder: BaseEmbedding, top_k: int, candidate_k: int, multilingual: MultilingualIndex | None = None) -> None:
+    def __init__(self, store: ChromaStore, embedder: BaseEmbedding, top_k: int, candidate_k: int, multilingual: MultilingualIndex | None = None, lexical: LexicalIndex | None = None) -> None:
         super().__init__()
         self.store = store
         self.multilingual = multilingual
+        self.lexical = lexical
         self.embedder = embedder
         self.top_k = top_k
         self.candidate_k = candidate_k
-        self._bm25: Any = None
-        self._bm25_count = -1
-        self._chunks: dict[str, Chunk] = {}
-
-    def _lexical(self) -> Any:
-        # Rebuilt when the store changed size: cheap for thousands of chunks.
-        count = self.store.count()
-        if self._bm25 is None or count != self._bm25_count:
-            from llama_index.retrievers.bm25 import BM25Retriever
-
-            chunks = self.store.all_chunks()
-            self._chunks = {c.id: c for c in chunks}
-            nodes = [TextNode(id_=c.id, text=c.text) for c in chunks]
-            self._bm25 = BM25Retriever.from_defaults(nodes=nodes, similarity_top_k=min(self.candidate_k, len(nodes)), language="english") if nodes else None
-            self._bm25_count = count
-        return self._bm25
 
     def search(self, question: str, original_question: str | None = None, multilingual_first: bool | None = None, filters: Filters = NO_FILTERS) -> Retrieval:
         """``question`` in English; ``original_question`` as asked, for the multilingual retriever.
@@ -87,41 +82,30 @@ class HybridRetriever(BaseRetriever):
         ``multilingual_first``: a question asked in another language reaches the English lists
         only through a machine translation, so the multilingual list leads for it (default:
         when the two questions differ). ``filters``: only passages they admit are ranked."""
+        ranked = self.rankings(question, original_question, filters)
+        if multilingual_first is None:
+            multilingual_first = bool(original_question) and original_question != question
+        lists = [ranked.multilingual, ranked.dense, ranked.lexical] if multilingual_first else [ranked.dense, ranked.lexical, ranked.multilingual]
+        best_dense = max((h.score for h in ranked.dense), default=0.0)
+        return Retrieval(interleave(lists, self.top_k), best_dense)
+
+    def rankings(self, question: str, original_question: str | None = None, filters: Filters = NO_FILTERS) -> Rankings:
+        """Each retriever's ``candidate_k`` best passages, before they are merged."""
         dense = self.store.query(self.embedder.get_query_embedding(question), self.candidate_k, filters)
-        lexical_hits = self._lexical_hits(question, filters)
         multilingual = []
         if self.multilingual is not None:
             vector = self.multilingual.embedder.get_query_embedding(original_question or question)
             multilingual = self.multilingual.store.query(vector, self.candidate_k, filters)
-        if multilingual_first is None:
-            multilingual_first = bool(original_question) and original_question != question
-        lists = [multilingual, dense, lexical_hits] if multilingual_first else [dense, lexical_hits, multilingual]
-        best_dense = max((h.score for h in dense), default=0.0)
-        return Retrieval(interleave(lists, self.top_k), best_dense)
+        return Rankings(dense, self.lexical_hits(question, filters), multilingual)
 
-    def _lexical_hits(self, question: str, filters: Filters) -> list[ScoredChunk]:
-        """BM25's best passages among those ``filters`` admit (a mask over every passage's score)."""
-        bm25 = self._lexical()
-        if bm25 is None:
+    def lexical_hits(self, question: str, filters: Filters) -> list[ScoredChunk]:
+        """BM25's best passages among those ``filters`` admit, from the index on disk."""
+        if self.lexical is None:
             return []
-        if not filters:
-            return [ScoredChunk(self._chunks[n.node.node_id], float(n.score or 0.0)) for n in bm25.retrieve(question) if (n.score or 0.0) > 0]
-        import bm25s
-        import numpy as np
-
-        ids = [entry["node_id"] for entry in bm25.corpus]  # in the order BM25 indexed them
-        mask = np.array([admits(filters, self._chunks[i]) for i in ids], dtype=np.float32)
-        if not mask.any():
-            return []
-        tokens = bm25s.tokenize(question, stemmer=None if bm25.skip_stemming else bm25.stemmer, token_pattern=bm25.token_pattern, show_progress=False)
-        k = min(self.candidate_k, len(ids))
-        found, scores = bm25.bm25.retrieve(tokens, k=k, weight_mask=mask, show_progress=False)
-        out = []
-        for index, score in zip(found[0], scores[0]):
-            chunk = self._chunks[ids[int(index)]]
-            if score > 0 and admits(filters, chunk):
-                out.append(ScoredChunk(chunk, float(score)))
-        return out
+        hits = self.lexical.search(question, self.candidate_k, filters)
+        chunks = self.store.chunks([h.chunk_id for h in hits])
+        # A hit the store lacks is an article whose ingest was cut between the two writes.
+        return [ScoredChunk(chunks[h.chunk_id], h.score) for h in hits if h.chunk_id in chunks and admits(filters, chunks[h.chunk_id])]
 
     def preview(self, question: str, hits: list[ScoredChunk] | None = None, filters: Filters = NO_FILTERS) -> Preview | None:
         """The best passage (of ``hits``, or else of the multilingual retriever queried with the

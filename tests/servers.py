@@ -80,3 +80,37 @@ def fake_chat_server(reply: Reply) -> Iterator[tuple[str, list[dict[str, Any]]]]
     finally:
         server.shutdown()
         server.server_close()
+
+
+# What a fake embedding server answers to a request body: an HTTP status and, for 200, the vectors.
+EmbedReply = Callable[[dict[str, Any]], tuple[int, list[list[float]]]]
+
+
+@contextmanager
+def fake_embedding_server(reply: EmbedReply) -> Iterator[tuple[str, list[dict[str, Any]]]]:
+    """An OpenAI-compatible /v1/embeddings server on 127.0.0.1 (in this process) answering every
+    request with ``reply(body)``. Yields its /v1 address and the request bodies it received."""
+    received: list[dict[str, Any]] = []
+
+    class Handler(BaseHTTPRequestHandler):
+        def do_POST(self) -> None:  # noqa: N802 (http.server's name)
+            body = json.loads(self.rfile.read(int(self.headers["Content-Length"])))
+            received.append(body)
+            status, vectors = reply(body)
+            payload = {"object": "list", "model": body.get("model"), "data": [{"object": "embedding", "index": i, "embedding": v} for i, v in enumerate(vectors)]}
+            text = json.dumps(payload) if status == 200 else "busy"
+            self.send_response(status)
+            self.send_header("Content-Type", "application/json" if status == 200 else "text/plain")
+            self.end_headers()
+            self.wfile.write(text.encode())
+
+        def log_message(self, *args: object) -> None:
+            pass
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        yield f"http://127.0.0.1:{server.server_port}/v1", received
+    finally:
+        server.shutdown()
+        server.server_close()

@@ -175,7 +175,7 @@ def test_a_filtered_question_never_cites_outside_its_filter(fast_settings, tmp_p
     question = "ferry terminal tram library honey bridge"
     lists = [
         pipeline.store.query(pipeline.retriever.embedder.get_query_embedding(question), 50, filters),
-        pipeline.retriever._lexical_hits(question, filters),
+        pipeline.retriever.lexical_hits(question, filters),
         pipeline.retriever.multilingual.store.query(pipeline.retriever.multilingual.embedder.get_query_embedding(question), 50, filters),
     ]
     for hits in lists:

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import json
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -18,6 +18,7 @@ from rag.text import split_sentences
 from rag.types import NO_FILTERS, ArticleSummary, Chunk, Copy, Filters, ScoredChunk, SentenceSpan
 
 _META_FIELDS = ("source", "title", "date", "language", "original_text", "start", "end", "translator", "article_hash", "outlet", "url", "author", "file", "kind")
+PAGE = 2000  # chunks read at a time where every chunk is read
 TRANSLATED_KEY = "translated"  # of an article stored as written while it is translated: the share done; -1 otherwise
 
 
@@ -112,22 +113,42 @@ class ChromaStore:
 
     def article_hashes(self) -> dict[str, str]:
         """source -> content hash of the stored version."""
-        got = self._collection.get(include=["metadatas"])
-        return {m["source"]: m["article_hash"] for m in got["metadatas"] or []}
+        return {m["source"]: m["article_hash"] for got in self._records(["metadatas"]) for m in got["metadatas"] or []}
 
     def article_files(self) -> dict[str, str]:
         """source -> the file it was read from (under the ingested folder)."""
-        got = self._collection.get(include=["metadatas"])
-        return {str(m["source"]): str(m.get("file") or m["source"]) for m in got["metadatas"] or []}
+        return {str(m["source"]): str(m.get("file") or m["source"]) for got in self._records(["metadatas"]) for m in got["metadatas"] or []}
 
     def all_chunks(self) -> list[Chunk]:
         return _chunks(self._collection.get(include=["documents", "metadatas"]))
 
+    def chunks(self, ids: Sequence[str]) -> dict[str, Chunk]:
+        """id -> chunk for those of ``ids`` that are stored."""
+        if not ids:
+            return {}
+        return {c.id: c for c in _chunks(self._collection.get(ids=list(ids), include=["documents", "metadatas"]))}
+
+    def chunks_of(self, source: str) -> list[Chunk]:
+        return _chunks(self._collection.get(where={"source": source}, include=["documents", "metadatas"]))
+
+    def pages(self, size: int = PAGE) -> Iterator[list[Chunk]]:
+        """Every chunk, ``size`` at a time: memory bounded by the page, not the store."""
+        for got in self._records(["documents", "metadatas"], size):
+            yield _chunks(got)
+
+    def _records(self, include: list[str], size: int = PAGE) -> Iterator[Any]:
+        """Chroma ``get`` results of every record, ``size`` at a time."""
+        for offset in range(0, self.count(), size):
+            got = self._collection.get(limit=size, offset=offset, include=include)
+            if not got["ids"]:
+                return
+            yield got
+
     def summary_for(self, source: str) -> ArticleSummary:
-        return _summaries(self._collection.get(where={"source": source}, include=["documents", "metadatas"]))[0]
+        return _summaries([self._collection.get(where={"source": source}, include=["documents", "metadatas"])])[0]
 
     def summaries(self) -> list[ArticleSummary]:
-        return _summaries(self._collection.get(include=["documents", "metadatas"]))
+        return _summaries(self._records(["documents", "metadatas"]))
 
     def query(self, embedding: Sequence[float], k: int, filters: Filters = NO_FILTERS) -> list[ScoredChunk]:
         """The ``k`` chunks nearest ``embedding`` among those ``filters`` admit (Chroma's ``where``)."""
@@ -173,17 +194,22 @@ def _chunks(got: Any) -> list[Chunk]:
     return [_chunk(i, d, m) for i, d, m in zip(got["ids"], got["documents"], got["metadatas"])]
 
 
-def _summaries(got: Any) -> list[ArticleSummary]:
-    chunks = _chunks(got)
-    translated = {str(m["source"]): float(m[TRANSLATED_KEY]) for m in got["metadatas"] or [] if m.get(TRANSLATED_KEY, -1) >= 0}
-    counts = Counter(c.source for c in chunks)
+def _summaries(pages: Iterable[Any]) -> list[ArticleSummary]:
+    """One summary per article of the Chroma ``get`` results in ``pages``; memory grows with the
+    articles, not with their chunks."""
+    first: dict[str, Chunk] = {}
+    counts: Counter[str] = Counter()
+    flagged: Counter[str] = Counter()
     translators: dict[str, set[str]] = {}
-    for c in chunks:
-        translators.setdefault(c.source, set()).update(c.translator.split("+"))
-    first = {c.source: c for c in reversed(chunks)}
-    flagged = Counter()
-    for c in chunks:
-        flagged[c.source] += sum(s.flagged for s in c.sentences)
+    translated: dict[str, float] = {}
+    for got in pages:
+        for c, m in zip(_chunks(got), got["metadatas"]):
+            first.setdefault(c.source, c)
+            counts[c.source] += 1
+            flagged[c.source] += sum(s.flagged for s in c.sentences)
+            translators.setdefault(c.source, set()).update(c.translator.split("+"))
+            if m.get(TRANSLATED_KEY, -1) >= 0:
+                translated[c.source] = float(m[TRANSLATED_KEY])
     return [
         ArticleSummary(
             source=s,

@@ -34,6 +34,49 @@ class _ServerBusy(Exception):
         self.status = status
 
 
+class ServerRefused(Exception):
+    """A 4xx answer other than 429: the request is wrong, and another try would not help."""
+
+
+class Unreachable(Exception):
+    """No answer after every try: the server could not be reached, timed out or stayed busy."""
+
+    def __init__(self, tries: int, last: Exception) -> None:
+        super().__init__(f"no answer after {tries} tries (last: {last})")
+        self.tries = tries
+        self.last = last
+
+
+def post(client: httpx.Client, url: str, body: dict[str, Any], retries: int, retry_wait_s: float, stream: bool = False) -> httpx.Response:
+    """The response to ``body`` once the server answered 200 (read whole unless ``stream``);
+    tried up to 1 + ``retries`` times while it cannot be reached, times out or answers 429/5xx,
+    waiting 1, 2, 4 ... times ``retry_wait_s`` between tries. Shared by every OpenAI-compatible
+    client: chat (rag.llm) and embeddings (rag.embedding)."""
+    import httpx
+
+    def send() -> httpx.Response:
+        response = client.send(client.build_request("POST", url, json=body), stream=stream)
+        if response.status_code == 200:
+            return response
+        response.read()
+        response.close()
+        if response.status_code == 429 or response.status_code >= 500:
+            raise _ServerBusy(response.status_code, response.text)
+        raise ServerRefused(f"{response.status_code}: {response.text[:300]}")
+
+    tries = 1 + max(0, retries)
+    retrying = Retrying(
+        stop=stop_after_attempt(tries),
+        wait=wait_exponential(multiplier=retry_wait_s, max=_MAX_WAIT_S),
+        retry=retry_if_exception_type((httpx.TransportError, _ServerBusy)),
+        reraise=True,
+    )
+    try:
+        return retrying(send)
+    except (httpx.TransportError, _ServerBusy) as error:
+        raise Unreachable(tries, error) from error
+
+
 class OpenAIChat:
     """Any OpenAI-compatible chat server (llama.cpp's server, vLLM, llama-cpp-python's server)."""
 
@@ -80,32 +123,14 @@ class OpenAIChat:
             raise BackendError(f"Cannot reach the model server at {self.base_url} ({error}). Start it, or unset NEWSRAG_LLM_BASE_URL to use the local model.") from error
 
     def _send(self, client: httpx.Client, body: dict[str, Any]) -> httpx.Response:
-        """The streaming response to ``body``, once the server answered 200; tried up to
-        1 + ``retries`` times while it cannot be reached, times out or answers 429/5xx."""
-        import httpx
-
-        def send() -> httpx.Response:
-            response = client.send(client.build_request("POST", f"{self.base_url}/chat/completions", json=body), stream=True)
-            if response.status_code == 200:
-                return response
-            response.read()
-            response.close()
-            if response.status_code == 429 or response.status_code >= 500:
-                raise _ServerBusy(response.status_code, response.text)
-            raise BackendError(f"The model server at {self.base_url} answered {response.status_code}: {response.text[:300]}")
-
-        tries = 1 + max(0, self.retries)
-        retrying = Retrying(
-            stop=stop_after_attempt(tries),
-            wait=wait_exponential(multiplier=self.retry_wait_s, max=_MAX_WAIT_S),
-            retry=retry_if_exception_type((httpx.TransportError, _ServerBusy)),
-            reraise=True,
-        )
+        """The streaming response to ``body``, once the server answered 200."""
         try:
-            return retrying(send)
-        except (httpx.TransportError, _ServerBusy) as error:
+            return post(client, f"{self.base_url}/chat/completions", body, self.retries, self.retry_wait_s, stream=True)
+        except ServerRefused as error:
+            raise BackendError(f"The model server at {self.base_url} answered {error}") from error
+        except Unreachable as error:
             raise BackendError(
-                f"The model server at {self.base_url} did not answer after {tries} tries (last: {error}). "
+                f"The model server at {self.base_url} did not answer after {error.tries} tries (last: {error.last}). "
                 "Check that it is running and reachable at that address (NEWSRAG_LLM_BASE_URL), raise NEWSRAG_LLM_RETRIES for a busy server, "
                 "or unset NEWSRAG_LLM_BASE_URL to use the local model."
             ) from error

@@ -1,0 +1,230 @@
+"""Archive scale: retrieval latency over many chunks, recall among thousands of distractors,
+ingest throughput, memory and disk. Prints its numbers; nothing here is a test.
+
+    PYTHONPATH=. .venv/bin/python scripts/bench_archive.py --data-dir /tmp/archive latency --chunks 100000
+    PYTHONPATH=. .venv/bin/python scripts/bench_archive.py --data-dir /tmp/archive recall --distractors 1000
+
+latency: a store of generated chunks (text recombined from the words of ../shared/eval/xquad-contexts,
+  random unit vectors for both dense collections: say so beside the figures), then questions timed
+  per retriever and fused (query embedding by the real models included in "fused"); then 1,000
+  articles more are written and the first question after them is timed (no stall after ingest).
+recall: xquad-dev's 24 articles among distractors (the 1,440 xquad-contexts paragraphs, then
+  paragraphs recombined from their sentences, in the same languages), ingested by the real
+  ingestor and embedders, stored as written (the state before translation: translation off);
+  recall@4 and MRR of xquad-dev's answerable questions, fused and per retriever, asked as written;
+  ingest throughput for English and other-language articles apart.
+"""
+
+from __future__ import annotations
+
+import argparse
+import random
+import resource
+import statistics
+import time
+from collections import defaultdict
+from pathlib import Path
+
+import numpy as np
+import yaml
+
+from rag.llm.base import complete
+from rag.settings import Settings
+from rag.text import split_sentences
+from rag.types import NO_FILTERS, Chunk
+from rag.wiring import build_ingestor, build_parts, build_pipeline
+
+EVAL = Path(__file__).resolve().parent.parent.parent / "shared" / "eval"
+DIMENSIONS = 384  # MiniLM and multilingual-e5-small
+
+
+def peak_rss_mib() -> float:
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
+def disk_mib(path: Path) -> float:
+    return sum(f.stat().st_size for f in path.rglob("*") if f.is_file()) / 2**20
+
+
+def percentiles(seconds: list[float]) -> str:
+    ms = sorted(s * 1000 for s in seconds)
+    return f"p50 {statistics.median(ms):7.1f} ms  p95 {ms[max(0, round(0.95 * len(ms)) - 1)]:7.1f} ms  (n={len(ms)})"
+
+
+def contexts(folder: Path) -> dict[str, list[str]]:
+    """language -> paragraphs of xquad-contexts."""
+    out: dict[str, list[str]] = defaultdict(list)
+    for path in sorted(folder.glob("*.txt")):
+        out[path.name.split("_")[0]].append(path.read_text(encoding="utf-8").strip())
+    return out
+
+
+def recombined(paragraphs: dict[str, list[str]], count: int, rng: random.Random) -> list[tuple[str, str]]:
+    """``count`` (language, text) articles of 3-7 sentences drawn from paragraphs of one language."""
+    sentences = {lang: [p[s:e].strip() for p in texts for s, e in split_sentences(p)] for lang, texts in paragraphs.items()}
+    languages = sorted(sentences)
+    out = []
+    for i in range(count):
+        lang = languages[i % len(languages)]
+        out.append((lang, " ".join(rng.sample(sentences[lang], rng.randint(3, 7)))))
+    return out
+
+
+def dev_questions() -> list[dict]:
+    data = yaml.safe_load((EVAL / "xquad-dev" / "questions.yaml").read_text(encoding="utf-8"))
+    return [q for q in data["questions"] if q["answerable"]]
+
+
+def unit_vectors(rng: np.random.Generator, n: int) -> list[list[float]]:
+    v = rng.standard_normal((n, DIMENSIONS)).astype(np.float32)
+    return (v / np.linalg.norm(v, axis=1, keepdims=True)).tolist()
+
+
+def generated_chunks(words: list[str], start: int, count: int, rng: random.Random) -> list[Chunk]:
+    languages = ["en", "de", "es", "ru", "zh", "ar", "tr", "vi"]
+    out = []
+    for i in range(start, start + count):
+        article = i // 5  # five chunks an article
+        text = " ".join(rng.choices(words, k=45))
+        lang = languages[article % len(languages)]
+        date = f"20{10 + article % 15:02d}-{1 + article % 12:02d}-{1 + article % 28:02d}"
+        out.append(
+            Chunk(
+                f"gen-{i}",
+                f"gen/{article:07d}.txt",
+                f"Article {article}",
+                date,
+                lang,
+                text,
+                text,
+                0,
+                len(text),
+                "none",
+                f"h{article}",
+                outlet=f"Outlet {article % 40}",
+                outlets=(f"Outlet {article % 40}",),
+            )
+        )
+    return out
+
+
+def by_article(chunks: list[Chunk]) -> dict[str, list[Chunk]]:
+    out: dict[str, list[Chunk]] = defaultdict(list)
+    for c in chunks:
+        out[c.source].append(c)
+    return out
+
+
+def latency(args: argparse.Namespace) -> None:
+    settings = Settings.load(data_dir=args.data_dir / "latency", collection="latency")
+    parts = build_parts(settings)
+    pipeline = build_pipeline(settings, parts=parts)
+    store, lexical, multilingual = parts.store, parts.lexical, parts.multilingual
+    assert lexical is not None and multilingual is not None
+    rng, vectors_rng = random.Random(7), np.random.default_rng(7)
+    words = [w for texts in contexts(EVAL / "xquad-contexts" / "articles").values() for p in texts for w in p.split()]
+    have = store.count()
+    started = time.perf_counter()
+    for begin in range(have, args.chunks, 5000):
+        chunks = generated_chunks(words, begin, min(5000, args.chunks - begin), rng)
+        lexical.replace_many(by_article(chunks))  # pages of 5,000 hold whole articles of 5 chunks
+        store.add(chunks, unit_vectors(vectors_rng, len(chunks)))
+        multilingual.store.add(chunks, unit_vectors(vectors_rng, len(chunks)))
+        print(f"  stored {begin + len(chunks):,} chunks ({time.perf_counter() - started:.0f} s)", flush=True)
+    print(f"store: {store.count():,} chunks, lexical {lexical.count():,}; build {time.perf_counter() - started:.0f} s (generated text, random vectors)")
+    questions = [q["question"] for q in dev_questions() if q["language"] == "en"]
+    retriever = pipeline.retriever
+    retriever.search(questions[0])  # models loaded, caches warm
+    timings: dict[str, list[float]] = defaultdict(list)
+    for _ in range(args.rounds):
+        for q in questions:
+            e_query = parts.embedder.get_query_embedding(q)
+            m_query = multilingual.embedder.get_query_embedding(q)
+            for name, run in (
+                ("dense (Chroma, English)", lambda e=e_query: store.query(e, settings.candidate_k)),
+                ("multilingual (Chroma, original)", lambda m=m_query: multilingual.store.query(m, settings.candidate_k)),
+                ("lexical (tantivy + chunk fetch)", lambda q=q: retriever.lexical_hits(q, NO_FILTERS)),
+                ("fused, query embeddings included", lambda q=q: retriever.search(q)),
+            ):
+                t = time.perf_counter()
+                run()
+                timings[name].append(time.perf_counter() - t)
+    for name, seconds in timings.items():
+        print(f"{name:36s} {percentiles(seconds)}")
+    fused = sorted(timings["fused, query embeddings included"])
+    # No stall after ingest: 1,000 articles more (5,000 chunks), then the first question.
+    more = generated_chunks(words, store.count(), 5000, rng)
+    t = time.perf_counter()
+    for source, group in by_article(more).items():
+        lexical.replace(source, group)
+    store.add(more, unit_vectors(vectors_rng, len(more)))
+    multilingual.store.add(more, unit_vectors(vectors_rng, len(more)))
+    print(f"1,000 articles more written in {time.perf_counter() - t:.1f} s (lexical commit per article, vectors given)")
+    t = time.perf_counter()
+    retriever.search(questions[1])
+    first = time.perf_counter() - t
+    print(f"first question after them: {first * 1000:.1f} ms (fused p95 before: {fused[max(0, round(0.95 * len(fused)) - 1)] * 1000:.1f} ms)")
+    if args.with_model:  # the chat model loaded and run once, as while serving
+        complete(parts.llm, [{"role": "user", "content": "Say yes."}], max_tokens=2)
+    model = "chat model loaded" if args.with_model else "no chat model"
+    print(f"peak RSS {peak_rss_mib():,.0f} MiB (embedders loaded, {model}); disk: Chroma {disk_mib(settings.chroma_path):,.0f} MiB, lexical {disk_mib(settings.lexical_path):,.0f} MiB")
+
+
+def recall(args: argparse.Namespace) -> None:
+    folder = args.data_dir / f"articles-{args.distractors}"
+    rng = random.Random(11)
+    by_language = contexts(EVAL / "xquad-contexts" / "articles")
+    real = [(lang, p) for lang, texts in by_language.items() for p in texts][: args.distractors]
+    filler = recombined(by_language, max(0, args.distractors - len(real)), rng)
+    if not folder.exists():
+        folder.mkdir(parents=True)
+        for i, (lang, text) in enumerate(real + filler):
+            (folder / "distractors" / lang).mkdir(parents=True, exist_ok=True)
+            (folder / "distractors" / lang / f"{i:06d}.txt").write_text(text + "\n", encoding="utf-8")
+        (folder / "dev").mkdir()
+        for path in sorted((EVAL / "xquad-dev" / "articles").glob("*.txt")):
+            (folder / "dev" / path.name).write_text(path.read_text(encoding="utf-8"), encoding="utf-8")
+    settings = Settings.load(data_dir=args.data_dir / f"store-{args.distractors}", collection="archive", llm_translation_languages=[], detect_duplicates=True)
+    parts = build_parts(settings)
+    ingestor = build_ingestor(settings, parts=parts)
+    started = time.perf_counter()
+    summaries = ingestor.ingest_folder(folder)
+    took = time.perf_counter() - started
+    stored = [s for s in summaries if s.status in ("stored", "replaced")]
+    if stored:
+        english = sum(s.language == "en" for s in stored)
+        print(f"ingest: {len(stored):,} articles ({english:,} English, {len(stored) - english:,} other) in {took:.0f} s: {len(stored) / took * 60:,.0f} articles/min searchable")
+        print(f"  chunks {parts.store.count():,}; failed {sum(s.status == 'failed' for s in summaries)}; duplicates {sum(s.status == 'duplicate' for s in summaries)}")
+    pipeline = build_pipeline(settings, parts=parts)
+    hits_at: dict[str, dict[str, list[float]]] = defaultdict(lambda: defaultdict(list))
+    for q in dev_questions():
+        ranked = pipeline.retriever.rankings(q["question"], q["question"])
+        fused = pipeline.retriever.search(q["question"], q["question"]).hits
+        for name, hits in (("fused", fused), ("dense", ranked.dense), ("lexical", ranked.lexical), ("multilingual", ranked.multilingual)):
+            sources = [Path(h.chunk.source).name for h in hits[: settings.top_k]]
+            rank = next((i for i, s in enumerate(sources) if s in q["sources"]), None)
+            for key in ("all", q["language"]):
+                hits_at[name][key].append(1.0 / (rank + 1) if rank is not None else 0.0)
+    print(f"recall@{settings.top_k} / MRR@{settings.top_k}, xquad-dev answerable questions among {args.distractors:,} distractors, stored as written:")
+    for name, groups in hits_at.items():
+        cells = "  ".join(f"{key} {sum(v > 0 for v in values) / len(values):.2f}/{statistics.mean(values):.2f}" for key, values in sorted(groups.items()))
+        print(f"  {name:12s} {cells}")
+    print(f"peak RSS {peak_rss_mib():,.0f} MiB; disk: Chroma {disk_mib(settings.chroma_path):,.0f} MiB, lexical {disk_mib(settings.lexical_path):,.0f} MiB")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--data-dir", type=Path, required=True)
+    sub = parser.add_subparsers(dest="command", required=True)
+    lat = sub.add_parser("latency")
+    lat.add_argument("--chunks", type=int, default=100_000)
+    lat.add_argument("--rounds", type=int, default=3)
+    lat.add_argument("--with-model", action="store_true", help="load and run the chat model too, for the peak RSS while serving")
+    rec = sub.add_parser("recall")
+    rec.add_argument("--distractors", type=int, default=1000)
+    args = parser.parse_args()
+    {"latency": latency, "recall": recall}[args.command](args)
+
+
+if __name__ == "__main__":
+    main()
