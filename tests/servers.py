@@ -43,6 +43,23 @@ def running(command: Sequence[str], port: int, timeout: float) -> Iterator[None]
         process.wait(timeout=30)
 
 
+class _Quiet(BaseHTTPRequestHandler):
+    def log_message(self, *args: object) -> None:
+        pass
+
+
+@contextmanager
+def _serving(handler: type[BaseHTTPRequestHandler]) -> Iterator[str]:
+    """``handler`` served on 127.0.0.1 in a thread of this process until the block ends; yields its /v1 address."""
+    server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        yield f"http://127.0.0.1:{server.server_port}/v1"
+    finally:
+        server.shutdown()
+        server.server_close()
+
+
 # What a fake server answers to a request body: an HTTP status and, for 200, the reply's text.
 Reply = Callable[[dict[str, Any]], tuple[int, str]]
 
@@ -54,7 +71,7 @@ def fake_chat_server(reply: Reply) -> Iterator[tuple[str, list[dict[str, Any]]]]
     the list of request bodies it received."""
     received: list[dict[str, Any]] = []
 
-    class Handler(BaseHTTPRequestHandler):
+    class Handler(_Quiet):
         def do_POST(self) -> None:  # noqa: N802 (http.server's name)
             body = json.loads(self.rfile.read(int(self.headers["Content-Length"])))
             received.append(body)
@@ -70,16 +87,8 @@ def fake_chat_server(reply: Reply) -> Iterator[tuple[str, list[dict[str, Any]]]]
             chunk = {"choices": [{"delta": {"content": text}}]}
             self.wfile.write(f"data: {json.dumps(chunk)}\n\ndata: [DONE]\n\n".encode())
 
-        def log_message(self, *args: object) -> None:
-            pass
-
-    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    try:
-        yield f"http://127.0.0.1:{server.server_port}/v1", received
-    finally:
-        server.shutdown()
-        server.server_close()
+    with _serving(Handler) as url:
+        yield url, received
 
 
 # What a fake embedding server answers to a request body: an HTTP status and, for 200, the vectors.
@@ -92,7 +101,7 @@ def fake_embedding_server(reply: EmbedReply) -> Iterator[tuple[str, list[dict[st
     request with ``reply(body)``. Yields its /v1 address and the request bodies it received."""
     received: list[dict[str, Any]] = []
 
-    class Handler(BaseHTTPRequestHandler):
+    class Handler(_Quiet):
         def do_POST(self) -> None:  # noqa: N802 (http.server's name)
             body = json.loads(self.rfile.read(int(self.headers["Content-Length"])))
             received.append(body)
@@ -104,13 +113,5 @@ def fake_embedding_server(reply: EmbedReply) -> Iterator[tuple[str, list[dict[st
             self.end_headers()
             self.wfile.write(text.encode())
 
-        def log_message(self, *args: object) -> None:
-            pass
-
-    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    try:
-        yield f"http://127.0.0.1:{server.server_port}/v1", received
-    finally:
-        server.shutdown()
-        server.server_close()
+    with _serving(Handler) as url:
+        yield url, received
