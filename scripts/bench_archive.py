@@ -174,7 +174,8 @@ def recall(args: argparse.Namespace) -> None:
     folder = args.data_dir / f"articles-{args.distractors}"
     rng = random.Random(11)
     by_language = contexts(EVAL / "xquad-contexts" / "articles")
-    real = [(lang, p) for lang, texts in by_language.items() for p in texts][: args.distractors]
+    real = [(lang, p) for lang, texts in by_language.items() for p in texts]
+    real = rng.sample(real, min(len(real), args.distractors))  # every language, not the first few
     filler = recombined(by_language, max(0, args.distractors - len(real)), rng)
     if not folder.exists():
         folder.mkdir(parents=True)
