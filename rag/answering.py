@@ -19,19 +19,25 @@ from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING
 
+from rag.chunking import PENDING, translated_chunk
 from rag.errors import EmptyStoreError, QuestionError
 from rag.languages import detect
 from rag.llm.base import ChatModel, complete
 from rag.prompting import ANSWER_SCHEMA, MAX_EVIDENCE, NumberedSentence, answer_messages, condense_messages, english_note, numbered_sentences, refusal
+from rag.queue import TranslationQueue
 from rag.retrieval import HybridRetriever, Retrieval
+from rag.screening import flag_paragraph
 from rag.text import beside_english, marker_numbers, numbers, sentences, strip_markers, with_markers, with_quotes
 from rag.translation.cache import CachedTranslation
+from rag.translation.confidence import confidences
 from rag.types import NO_FILTERS, Answer, ArticleSummary, Citation, Evidence, Filters, Preview, ScoredChunk
 from rag.vectors import similarities
 from vectorstore.store import ArticleCatalog, ChromaStore
 
 if TYPE_CHECKING:
     from llama_index.core.base.embeddings.base import BaseEmbedding
+
+    from rag.background import AnswerGate
 
 
 @dataclass(frozen=True)
@@ -112,6 +118,10 @@ class Pipeline:
     min_evidence_similarity: float = 0.0  # refuse an answer whose evidence is less similar to the question than this
     max_prompt_sentences: int = 0  # give the model only the sentences closest to the question (0: all; default setting 5, measured: see README)
     catalog: ArticleCatalog | None = None  # where the copies of a story stored once are recorded
+    gate: AnswerGate | None = None  # held while answering: background translation pauses (rag.background)
+    queue: TranslationQueue | None = None  # articles waiting for translation: those a question needs go first
+    translate_on_demand: bool = False  # translate a retrieved passage still stored as written (default setting True)
+    reject_translation_below: float = 0.0  # such a translation less confident than this is not used (as at ingest)
 
     def articles(self) -> list[ArticleSummary]:
         return self.store.summaries()
@@ -131,7 +141,14 @@ class Pipeline:
     def stream(self, question: str, history: Sequence[tuple[str, str]] = (), filters: Filters = NO_FILTERS) -> Iterator[str | Preview | Answer]:
         """Yields the best retrieved passage (a Preview), pieces of the English answer as the
         model writes it, then the checked Answer. ``filters`` limit the passages it may draw on
-        (a period, outlets, languages)."""
+        (a period, outlets, languages). Background translation pauses until it is done."""
+        if self.gate is None:
+            yield from self._stream(question, history, filters)
+            return
+        with self.gate.answering():
+            yield from self._stream(question, history, filters)
+
+    def _stream(self, question: str, history: Sequence[tuple[str, str]], filters: Filters) -> Iterator[str | Preview | Answer]:
         started = time.perf_counter()
         question = self._validate_question(question)
         if self.store.count() == 0:
@@ -162,14 +179,21 @@ class Pipeline:
             t2 = time.perf_counter()
             retrieval = self.retrieve(question, english_question, language, filters)
             timings["retrieval_s"] = time.perf_counter() - t2
-        hits = retrieval.hits
+        hits, best_dense = retrieval.hits, retrieval.best_dense
+        if self.translate_on_demand:
+            t5 = time.perf_counter()
+            hits, translated = self._translate_pending(hits)
+            if translated:
+                # The dense score was of the passage as written: the relevance floor reads its English.
+                timings["translate_passages_s"] = time.perf_counter() - t5
+                best_dense = max(best_dense, *similarities(self.retriever.embedder, [english_question], translated)[0])
         shown = numbered_sentences(hits, self.doubtful_shown_as_original, self.hide_flagged_sentences)
         if self.max_prompt_sentences and len(shown) > self.max_prompt_sentences:
             shown = closest_sentences(shown, english_question, self.retriever.embedder, self.max_prompt_sentences)
         # The relevance floor is a cosine of the English embedder: it says nothing of a question
         # it reads untranslated.
         gated = language == "en" or english_question != question
-        if not hits or not shown or (gated and retrieval.best_dense < self.min_relevance):
+        if not hits or not shown or (gated and best_dense < self.min_relevance):
             timings["total_s"] = time.perf_counter() - started
             yield Answer(refusal(language), language, True, [], question, english_question, note, timings, refusal_reason="nothing relevant", passages=hits)
             return
@@ -224,6 +248,33 @@ class Pipeline:
             return None
         texts = [t for pair in _evidence_texts(evidence, hits) for t in dict.fromkeys(pair) if t.strip()]
         return round(max(max(row) for row in similarities(self.evidence_embedder, list(dict.fromkeys(questions)), texts)), 4)
+
+    def _translate_pending(self, hits: list[ScoredChunk]) -> tuple[list[ScoredChunk], list[str]]:
+        """Retrieved passages whose article waits for its translation, translated now (the
+        sentences are cached, so the queue does not translate them again) and their articles
+        moved to the head of the queue; with the English of those passages. A passage no
+        translator reads stays as written."""
+        pending = [i for i, h in enumerate(hits) if PENDING in h.chunk.translator.split("+") and self.translation.supports(h.chunk.language, "en")]
+        if not pending:
+            return hits, []
+        if self.queue is not None:
+            self.queue.first(sorted({hits[i].chunk.source for i in pending}))
+        out = list(hits)
+        by_language: dict[str, list[int]] = {}
+        for i in pending:
+            by_language.setdefault(hits[i].chunk.language, []).append(i)
+        for language, indexes in by_language.items():
+            originals = [[o for _, o in hits[i].chunk.sentence_texts()] for i in indexes]
+            english = self.translation.translate([o for group in originals for o in group], language, "en")
+            made_by = self.translation.made_by(language, "en")
+            cursor = 0
+            for i, group in zip(indexes, originals):
+                texts = [" ".join(e.split()) for e in english[cursor : cursor + len(group)]]
+                cursor += len(group)
+                scores = confidences(group, texts, self.evidence_embedder) if self.evidence_embedder is not None else [1.0] * len(group)
+                texts = [o if score < self.reject_translation_below else t for o, t, score in zip(group, texts, scores)]
+                out[i] = replace(hits[i], chunk=translated_chunk(hits[i].chunk, texts, made_by, flag_paragraph(group, texts), scores))
+        return out, [out[i].chunk.text for i in pending]
 
     def _translate_question(self, question: str, language: str) -> str:
         """The question in English for retrieval and the prompt; as asked where no translator has the pair."""

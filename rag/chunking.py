@@ -7,9 +7,11 @@ original sentence it came from (``Chunk.sentences``): a citation can quote both.
 from __future__ import annotations
 
 import hashlib
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from rag.types import Article, Chunk, SentenceSpan
+
+PENDING = "pending"  # the translator name of a sentence stored as written until its translation is done
 
 
 @dataclass(frozen=True)
@@ -111,3 +113,14 @@ def _original_passage(original: str, group: list[TranslatedSentence]) -> str:
         else:
             spans.append((piece.start, piece.end))
     return "\n".join(original[s:e].strip() for s, e in spans)
+
+
+def translated_chunk(chunk: Chunk, english: list[str], translator: str, flags: list[bool], scores: list[float]) -> Chunk:
+    """A chunk stored as written (translator PENDING) with its sentences in English: one English
+    text per sentence, aligned with ``chunk.sentences``; a sentence left empty keeps its original."""
+    texts = [e.strip() or original for e, (_, original) in zip(english, chunk.sentence_texts())]
+    spans, position = [], 0
+    for span, text, flagged, score in zip(chunk.sentences, texts, flags, scores):
+        spans.append(SentenceSpan(position, position + len(text), span.original_start, span.original_end, span.flagged or flagged, score))
+        position += len(text) + 1
+    return replace(chunk, text=" ".join(texts), translator=translator, sentences=tuple(spans))

@@ -32,6 +32,11 @@ def ingest_main(argv: Sequence[str] | None = None) -> int:
         "folder", nargs="?", type=Path, help="folder (walked recursively) or file: text, Markdown, web pages, RSS/Atom feeds, JSON Lines and CSV exports, PDFs, zips of them (default: seeds/)"
     )
     parser.add_argument("--prune", action="store_true", help="remove stored articles whose files are gone from the folder")
+    parser.add_argument(
+        "--defer-translation",
+        action="store_true",
+        help="store articles that need translating as written (searchable at once) and queue them for `newsrag-translate` or the chat (setting defer_translation)",
+    )
     args = parser.parse_args(argv)
 
     def body() -> int:
@@ -41,7 +46,7 @@ def ingest_main(argv: Sequence[str] | None = None) -> int:
 
         from rag.wiring import build_ingestor
 
-        settings = Settings.load()
+        settings = Settings.load(**({"defer_translation": True} if args.defer_translation else {}))
         folder = args.folder or settings.seeds_dir
         ingestor = build_ingestor(settings)
         console = Console(stderr=True)
@@ -62,6 +67,57 @@ def ingest_main(argv: Sequence[str] | None = None) -> int:
         failed = [s for s in summaries if s.status == "failed"]
         for s in failed:
             console.print(f"[red]failed[/red] {s.message}")
+        waiting = ingestor.queue.status().waiting if ingestor.queue else 0
+        if waiting:
+            console.print(f"{waiting} articles wait for translation, searchable in their own language until then: run `newsrag-translate`, or leave the chat running.")
+        return 1 if failed and len(failed) == len(summaries) else 0
+
+    return _run(body)
+
+
+def translate_main(argv: Sequence[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="newsrag-translate", description="Translate the articles queued by `newsrag-ingest --defer-translation`, pausing while a question is answered.")
+    parser.add_argument("--status", action="store_true", help="show what waits and what failed, and translate nothing")
+    parser.add_argument("--limit", type=int, default=None, help="translate at most N articles, then stop")
+    parser.add_argument("--retry-failed", action="store_true", help="give articles whose translation failed three times another try")
+    args = parser.parse_args(argv)
+
+    def body() -> int:
+        from rich.console import Console
+        from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
+        from rag.wiring import build_parts, build_translation_worker
+
+        settings = Settings.load()
+        worker = build_translation_worker(settings, build_parts(settings))
+        console = Console(stderr=True)
+        if args.retry_failed:
+            console.print(f"{worker.queue.retry_failed()} failed articles queued again.")
+        status = worker.queue.status()
+        if args.status:
+            print(f"{status.waiting} articles wait for translation; {status.failed} failed.")
+            for source, error in worker.queue.errors():
+                print(f"  failed: {source}: {error}")
+            return 0
+        with Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(), console=console) as progress:
+            articles = progress.add_task("articles", total=status.waiting)
+            sentences = progress.add_task("sentences", total=None)
+
+            def on_summary(summary: object) -> None:
+                progress.advance(articles)
+
+            def on_step(source: str, step: str, done: int, total: int) -> None:
+                if step == "translate":
+                    progress.update(sentences, description=source, completed=done, total=total)
+
+            worker.on_summary = on_summary
+            worker.on_step = on_step
+            summaries = worker.drain(args.limit)
+        failed = [s for s in summaries if s.status == "failed"]
+        for s in failed:
+            console.print(f"[red]failed[/red] {s.message}")
+        left = worker.queue.status()
+        print(f"{len(summaries) - len(failed)} articles translated; {left.waiting} wait; {left.failed} failed.")
         return 1 if failed and len(failed) == len(summaries) else 0
 
     return _run(body)

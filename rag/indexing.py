@@ -16,11 +16,12 @@ from pathlib import Path
 from llama_index.core.base.embeddings.base import BaseEmbedding
 
 from rag import duplicates
-from rag.chunking import TranslatedSentence, chunk_article, stored_hash
+from rag.chunking import PENDING, TranslatedSentence, chunk_article, stored_hash
 from rag.errors import ArticleError, NewsRagError
 from rag.languages import detect, detect_paragraph
 from rag.lexical import LexicalIndex
 from rag.loading import MAX_ARTICLE_BYTES, ParsedArticle
+from rag.queue import QueuedArticle, TranslationQueue
 from rag.readers import ARCHIVE_SUFFIXES, Blob, Limits, Skipped, file_blob, read_blob, walk
 from rag.readers.archive import zip_blobs
 from rag.screening import flag_paragraph
@@ -32,7 +33,7 @@ from vectorstore.store import ArticleCatalog, ChromaStore
 
 TARGET_LANGUAGE = "en"
 UNTRANSLATED = "none"  # the translator name of a sentence stored as written
-PENDING = "pending"  # ... stored as written until its translation is done
+QUEUED_NOTE = "queued for translation: searchable in its own language until then (`newsrag-translate`, or the chat when idle, translates it)."
 
 # on_step(source, step, done, total): step is "read", "translate", "embed" or "store".
 StepCallback = Callable[[str, str, int, int], None]
@@ -72,16 +73,21 @@ class Ingestor:
     searchable_before_translated: bool = True  # store an article as written before translating it
     reject_below: float = 0.0  # a translation less confident than this is not kept (rag.translation.confidence)
     lexical: LexicalIndex | None = None  # BM25 over the English chunks, on disk; None: not kept
+    queue: TranslationQueue | None = None  # articles stored as written, waiting for translation (rag.background)
+    defer_translation: bool = False  # with a queue: store as written and queue, instead of translating now
+    english_originals: bool = True  # False: English chunks get no multilingual vector (faster English ingest)
 
     def _stores(self) -> list[ChromaStore]:
         return [self.store] + ([self.multilingual.store] if self.multilingual else [])
 
     def stored_hashes(self) -> dict[str, str]:
-        """source -> content hash, for articles complete in every collection."""
+        """source -> content hash, for articles complete in every collection. The multilingual
+        collection is written before the main one, so an article in the main one only (English,
+        with ``english_originals`` off) is complete too."""
         stored = self.store.article_hashes()
         if self.multilingual:
             other = self.multilingual.store.article_hashes()
-            stored = {k: v for k, v in stored.items() if other.get(k) == v}
+            stored = {k: v for k, v in stored.items() if other.get(k, v if not self.english_originals else None) == v}
         return stored
 
     def read_limits(self) -> Limits:
@@ -124,6 +130,8 @@ class Ingestor:
                 continue
             if self.lexical:
                 self.lexical.delete(source)
+            if self.queue:
+                self.queue.remove(source)
             removed = self.store.delete_source(source)
             if self.multilingual:
                 self.multilingual.store.delete_source(source)
@@ -181,12 +189,14 @@ class Ingestor:
                 return original
             article = identify(parsed, file)
             on_step(article.source, "read", 1, 1)
+            if self._needs_translation(article) and (self.defer_translation and self.queue is not None):
+                return self._queue(parsed, article, stored, on_step)
             if self.searchable_before_translated and (stored is None or stored.endswith(PENDING)) and self._needs_translation(article):
                 # A new article is stored as written first: searchable in its own language (the
                 # multilingual retriever) while the translation runs, and marked so that a killed
                 # ingest takes it up again (the translation cache keeps the finished sentences).
                 # A changed one keeps its previous translation until the new one is done.
-                self._store(article.source, self._provisional_chunks(article, parsed.original), on_step)
+                self._store_provisional(article, parsed.original, stored, on_step)
                 on_step = self._recording_progress(on_step)
             chunks = self.chunks_for(article, parsed.original, on_step)
             self._store(article.source, chunks, on_step)
@@ -194,9 +204,10 @@ class Ingestor:
         except NewsRagError as error:
             message = str(error) if isinstance(error, ArticleError) else f"{parsed.source}: {error}"
             return _failed(parsed.source, message.removeprefix(f"{parsed.source}: "))
+        return self._summary(article, chunks, "replaced" if stored else "stored")
+
+    def _summary(self, article: Article, chunks: list[Chunk], status: str, message: str = "") -> ArticleSummary:
         translators = "+".join(sorted({c.translator for c in chunks}))
-        status = "replaced" if stored else "stored"
-        message = untranslated_note(article.language, translators)
         flagged = sum(s.flagged for c in chunks for s in c.sentences)
         return ArticleSummary(
             article.source,
@@ -206,13 +217,49 @@ class Ingestor:
             translators,
             len(chunks),
             status=status,
-            message=message,
+            message=message or untranslated_note(article.language, translators),
             flagged=flagged,
             outlet=article.outlet,
             url=article.url,
             author=article.author,
             kind=article.kind,
         )
+
+    def _store_provisional(self, article: Article, original: str, stored: str | None, on_step: StepCallback) -> list[Chunk]:
+        """Stores the article as written (not again when that is what the store holds: a killed
+        ingest resumed embeds nothing twice); returns those chunks."""
+        chunks = self._provisional_chunks(article, original)
+        if chunks and stored != chunks[0].article_hash:
+            self._store(article.source, chunks, on_step)
+        return chunks
+
+    def _queue(self, parsed: ParsedArticle, article: Article, stored: str | None, on_step: StepCallback) -> ArticleSummary:
+        """Stores the article as written (a changed one keeps its previous translation) and puts
+        it in the translation queue."""
+        assert self.queue is not None
+        chunks = self._store_provisional(article, parsed.original, stored, on_step) if stored is None or stored.endswith(PENDING) else []
+        self.queue.put(parsed, article.file or parsed.source)
+        self._catalogue(parsed)
+        status = "unchanged" if chunks and stored == chunks[0].article_hash else "replaced" if stored else "stored"
+        return self._summary(article, chunks, status, QUEUED_NOTE) if chunks else replace(self._unchanged(parsed), status="replaced", message=QUEUED_NOTE)
+
+    def translate_queued(self, item: QueuedArticle, on_step: StepCallback = _no_progress) -> ArticleSummary:
+        """Translates a queued article and replaces what the store holds of it. An article pruned
+        since, or translated since by another ingest, is left as it is."""
+        parsed = item.parsed
+        try:
+            current = self.store.chunks_of(parsed.source)
+            if not current:
+                return ArticleSummary(parsed.source, parsed.title, parsed.date, "", "", 0, status="pruned", message=f"{parsed.source}: no longer stored; not translated.")
+            if current[0].article_hash == stored_hash(parsed.content_hash):
+                return self._unchanged(parsed)
+            article = identify(parsed, item.file)
+            chunks = self.chunks_for(article, parsed.original, self._recording_progress(on_step))
+            self._store(article.source, chunks, on_step)
+        except NewsRagError as error:
+            message = str(error) if isinstance(error, ArticleError) else f"{parsed.source}: {error}"
+            return _failed(parsed.source, message.removeprefix(f"{parsed.source}: "))
+        return self._summary(article, chunks, "replaced")
 
     def _original_of(self, parsed: ParsedArticle) -> ArticleSummary | None:
         """For a copy of a story already stored (syndication, a page saved twice): records this
@@ -268,17 +315,19 @@ class Ingestor:
     def _store(self, source: str, chunks: list[Chunk], on_step: StepCallback) -> None:
         on_step(source, "embed", 0, len(chunks))
         vectors = self.embedder.get_text_embedding_batch([c.text for c in chunks])
-        originals = self.multilingual.embedder.get_text_embedding_batch([c.original_text for c in chunks]) if self.multilingual else []
+        multilingual = [c for c in chunks if self.english_originals or c.language != TARGET_LANGUAGE] if self.multilingual else []
+        originals = self.multilingual.embedder.get_text_embedding_batch([c.original_text for c in multilingual]) if self.multilingual and multilingual else []
         on_step(source, "embed", len(chunks), len(chunks))
         # New chunks first, stale ones after: an interruption never leaves the article missing.
-        # The lexical index first of all (one commit for the article): a cut before the store's
-        # write leaves the article unstored, so the next ingest writes both again.
+        # The lexical index first of all (one commit for the article), the main collection last:
+        # its hash says the article is complete, so a cut before it has the next ingest write
+        # everything again.
         if self.lexical:
             self.lexical.replace(source, chunks)
-        old_ids = set(self.store.ids_for_source(source))
+        old_ids = set(self.store.ids_for_source(source)) | (set(self.multilingual.store.ids_for_source(source)) if self.multilingual else set())
+        if self.multilingual and multilingual:
+            self.multilingual.store.add(multilingual, originals)
         self.store.add(chunks, vectors)
-        if self.multilingual:
-            self.multilingual.store.add(chunks, originals)
         stale = sorted(old_ids - {c.id for c in chunks})
         for store in self._stores():
             store.delete(stale)

@@ -11,12 +11,13 @@ translation cache): build them once with ``build_parts`` and hand them to both.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import lru_cache
 
 from llama_index.core.base.embeddings.base import BaseEmbedding
 
 from rag.answering import Pipeline
+from rag.background import AnswerGate, TranslationWorker, YieldingChat
 from rag.embedding import E5Embedding, HashEmbedding, MiniLMEmbedding, OpenAIEmbedding
 from rag.errors import ConfigError
 from rag.indexing import Ingestor, MultilingualIndex
@@ -27,6 +28,7 @@ from rag.llm.openai_compatible import OpenAIChat
 from rag.llm.scripted import ScriptedChat
 from rag.models import QWEN_1_5B, ensure_default_model
 from rag.offline import enforce_offline
+from rag.queue import TranslationQueue
 from rag.readers import Limits
 from rag.retrieval import HybridRetriever
 from rag.settings import Settings
@@ -128,10 +130,12 @@ class _LazyLlm:
         return complete_many(self._get(), conversations, max_tokens)
 
 
-def build_translation(settings: Settings, llm: ChatModel) -> CachedTranslation:
+def build_translation(settings: Settings, llm: ChatModel, group: int | None = None) -> CachedTranslation:
+    """The translators in order (same language, Argos, the local model), cached; ``group``:
+    sentences per translator call (default ``translation_batch``)."""
     translators: list[Translator] = [IdentityTranslator(), ArgosTranslator(settings.argos_dir)]
     translators.append(LlmTranslator(llm, settings.translation_max_tokens, settings.llm_translation_languages, settings.native_answer_languages, model_identity(settings)))
-    return CachedTranslation(TranslatorChain(translators), settings.cache_dir / "translations.sqlite", group=settings.translation_batch)
+    return CachedTranslation(TranslatorChain(translators), settings.cache_dir / "translations.sqlite", group=group or settings.translation_batch)
 
 
 @dataclass(frozen=True)
@@ -145,6 +149,7 @@ class Parts:
     translation: CachedTranslation
     catalog: ArticleCatalog | None = None  # one record per article: near-duplicates and their outlets
     lexical: LexicalIndex | None = None  # BM25 over the English chunks, on disk
+    queue: TranslationQueue | None = None  # articles stored as written, waiting for translation
 
 
 def build_parts(settings: Settings, llm: ChatModel | None = None) -> Parts:
@@ -153,12 +158,21 @@ def build_parts(settings: Settings, llm: ChatModel | None = None) -> Parts:
     llm = llm or _LazyLlm(settings)
     store = build_store(settings)
     catalog = ArticleCatalog(store, f"{settings.collection}_articles") if settings.detect_duplicates else None
-    return Parts(store, build_embedder(settings), build_multilingual_index(settings, store), llm, build_translation(settings, llm), catalog, LexicalIndex(settings.lexical_path))
+    return Parts(
+        store,
+        build_embedder(settings),
+        build_multilingual_index(settings, store),
+        llm,
+        build_translation(settings, llm),
+        catalog,
+        LexicalIndex(settings.lexical_path),
+        TranslationQueue(settings.queue_path),
+    )
 
 
 def parts_of(pipeline: Pipeline) -> Parts:
     """The parts a pipeline was built with, for an ingestor that shares them."""
-    return Parts(pipeline.store, pipeline.retriever.embedder, pipeline.retriever.multilingual, pipeline.llm, pipeline.translation, pipeline.catalog, pipeline.retriever.lexical)
+    return Parts(pipeline.store, pipeline.retriever.embedder, pipeline.retriever.multilingual, pipeline.llm, pipeline.translation, pipeline.catalog, pipeline.retriever.lexical, pipeline.queue)
 
 
 def build_ingestor(settings: Settings, llm: ChatModel | None = None, parts: Parts | None = None) -> Ingestor:
@@ -175,9 +189,28 @@ def build_ingestor(settings: Settings, llm: ChatModel | None = None, parts: Part
         max_article_bytes=settings.max_article_bytes,
         limits=Limits(settings.max_article_bytes, settings.max_archive_bytes, settings.max_zip_members, settings.max_zip_ratio),
         searchable_before_translated=settings.searchable_before_translated,
-        reject_below=settings.reject_translation_below if settings.original_embedder == "e5" else 0.0,  # an e5 cosine
+        reject_below=_reject_below(settings),
         lexical=parts.lexical,
+        queue=parts.queue,
+        defer_translation=settings.defer_translation,
+        english_originals=settings.embed_english_originals,
     )
+
+
+def _reject_below(settings: Settings) -> float:
+    return settings.reject_translation_below if settings.original_embedder == "e5" else 0.0  # an e5 cosine
+
+
+def build_translation_worker(settings: Settings, parts: Parts) -> TranslationWorker:
+    """The queue's worker on ``parts``: its model stops within a token when a question comes
+    (YieldingChat) and its translations go to the cache one sentence at a time, so an answer
+    costs it at most one sentence."""
+    gate = AnswerGate(settings.answer_lock_path)
+    model = YieldingChat(parts.llm, gate)
+    translation = build_translation(settings, model, group=1)
+    ingestor = replace(build_ingestor(settings, parts=parts), translation=translation, defer_translation=False)
+    assert parts.queue is not None
+    return TranslationWorker(ingestor, parts.queue, gate, halt=model.halt)
 
 
 def build_pipeline(settings: Settings, llm: ChatModel | None = None, parts: Parts | None = None) -> Pipeline:
@@ -200,12 +233,21 @@ def build_pipeline(settings: Settings, llm: ChatModel | None = None, parts: Part
         min_evidence_similarity=settings.min_evidence_similarity,
         max_prompt_sentences=settings.max_prompt_sentences,
         catalog=parts.catalog,
+        gate=AnswerGate(settings.answer_lock_path),
+        queue=parts.queue,
+        translate_on_demand=settings.translate_on_demand,
+        reject_translation_below=_reject_below(settings),
     )
 
 
 def build_uploads(settings: Settings, pipeline: Pipeline) -> Uploads:
     """The chat's upload queue: an ingestor on the pipeline's parts, files kept in data_dir/uploads."""
     return Uploads(build_ingestor(settings, parts=parts_of(pipeline)), settings.data_dir / "uploads")
+
+
+def build_background_translation(settings: Settings, pipeline: Pipeline) -> TranslationWorker:
+    """The chat's translation worker, on the pipeline's parts (not started)."""
+    return build_translation_worker(settings, parts_of(pipeline))
 
 
 @lru_cache(maxsize=1)

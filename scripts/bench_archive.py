@@ -3,11 +3,22 @@ ingest throughput, memory and disk. Prints its numbers; nothing here is a test.
 
     PYTHONPATH=. .venv/bin/python scripts/bench_archive.py --data-dir /tmp/archive latency --chunks 100000
     PYTHONPATH=. .venv/bin/python scripts/bench_archive.py --data-dir /tmp/archive recall --distractors 1000
+    PYTHONPATH=. .venv/bin/python scripts/bench_archive.py --data-dir /tmp/archive ingest --articles 300
 
 latency: a store of generated chunks (text recombined from the words of ../shared/eval/xquad-contexts,
   random unit vectors for both dense collections: say so beside the figures), then questions timed
   per retriever and fused (query embedding by the real models included in "fused"); then 1,000
   articles more are written and the first question after them is timed (no stall after ingest).
+recall --translated: the state after the translation queue is done. The 24 xquad-dev articles are
+  ingested by the product (translated by the local model); each distractor, one of xquad-contexts'
+  real paragraphs, is stored with the professional English of the same paragraph as its English
+  (a better translation than ours: harder distractors), its English sentences chunked as the
+  ingestor does and each chunk's original passage the whole paragraph. Questions are translated
+  as the product does, and fused as the product fuses them.
+ingest: --articles English articles (xquad-contexts' English paragraphs, then English paragraphs
+  recombined from their sentences) into fresh stores, with and without multilingual vectors for
+  English chunks (embed_english_originals), then as many articles in every language with
+  --defer-translation: articles/min until searchable, measured in one run.
 recall: xquad-dev's 24 articles among distractors (the 1,440 xquad-contexts paragraphs, then
   paragraphs recombined from their sentences, in the same languages), ingested by the real
   ingestor and embedders, stored as written (the state before translation: translation off);
@@ -213,6 +224,106 @@ def recall(args: argparse.Namespace) -> None:
     print(f"peak RSS {peak_rss_mib():,.0f} MiB; disk: Chroma {disk_mib(settings.chroma_path):,.0f} MiB, lexical {disk_mib(settings.lexical_path):,.0f} MiB")
 
 
+def _ingest_timed(settings: Settings, folder: Path) -> tuple[float, int, int]:
+    """Seconds, articles stored and chunks of one ingest of ``folder`` into a fresh store."""
+    parts = build_parts(settings)
+    ingestor = build_ingestor(settings, parts=parts)
+    parts.embedder.get_text_embedding("warm up")
+    if parts.multilingual:
+        parts.multilingual.embedder.get_text_embedding("warm up")
+    started = time.perf_counter()
+    summaries = ingestor.ingest_folder(folder)
+    took = time.perf_counter() - started
+    return took, sum(s.status in ("stored", "replaced") for s in summaries), parts.store.count()
+
+
+def ingest(args: argparse.Namespace) -> None:
+    rng = random.Random(5)
+    by_language = contexts(EVAL / "xquad-contexts" / "articles")
+    english = by_language["en"][: args.articles]
+    english += [text for _, text in recombined({"en": by_language["en"]}, args.articles - len(english), rng)]
+    mixed = [(lang, p) for lang, texts in by_language.items() for p in texts]
+    mixed = rng.sample(mixed, min(len(mixed), args.articles))
+    for name, texts in (("english", [("en", t) for t in english]), ("mixed", mixed)):
+        folder = args.data_dir / f"ingest-{name}-{args.articles}"
+        if not folder.exists():
+            folder.mkdir(parents=True)
+            for i, (lang, text) in enumerate(texts):
+                (folder / f"{lang}_{i:06d}.txt").write_text(text + "\n", encoding="utf-8")
+    print(f"{args.articles:,} articles a run; each into a fresh store; embedders warmed first")
+    runs = [
+        ("english, e5 on every chunk", "english", {}),
+        ("english, no e5 on English chunks", "english", {"embed_english_originals": False}),
+        ("mixed languages, translation deferred", "mixed", {"defer_translation": True, "embed_english_originals": False}),
+    ]
+    for i, (label, name, overrides) in enumerate(runs):
+        settings = Settings.load(data_dir=args.data_dir / f"ingest-store-{i}", collection="ingest", detect_duplicates=True, **overrides)
+        took, stored, chunks = _ingest_timed(settings, args.data_dir / f"ingest-{name}-{args.articles}")
+        print(f"  {label:40s} {stored:,} articles, {chunks:,} chunks in {took:6.1f} s: {stored / took * 60:7.1f} articles/min searchable, {chunks / took:5.1f} chunks/s")
+    print(f"peak RSS {peak_rss_mib():,.0f} MiB")
+
+
+def indexed_contexts(folder: Path) -> dict[tuple[str, str], str]:
+    """(language, index) -> paragraph of xquad-contexts; one index is one paragraph in every language."""
+    out = {}
+    for path in sorted(folder.glob("*.txt")):
+        lang, index = path.stem.split("_", 1)
+        out[(lang, index)] = path.read_text(encoding="utf-8").strip()
+    return out
+
+
+def _reference_chunks(source: str, text: str, english: str, chunk_chars: int) -> list[Chunk]:
+    """A distractor stored as if translated: the professional English, sentence by sentence, each
+    sentence aligned with the whole original paragraph."""
+    from rag.chunking import TranslatedSentence, chunk_article
+    from rag.indexing import identify
+    from rag.loading import parse_article
+
+    parsed = parse_article(source, text + "\n")
+    article = identify(parsed, source)
+    start, end = min(p.start for p in article.paragraphs), max(p.end for p in article.paragraphs)
+    translator = "identity" if article.language == "en" else "reference"
+    pieces = [TranslatedSentence(english[a:b].strip(), start, end, translator) for a, b in split_sentences(english)]
+    return chunk_article(article, pieces, parsed.original, chunk_chars)
+
+
+def recall_translated(args: argparse.Namespace) -> None:
+    rng = random.Random(11)
+    paragraphs = indexed_contexts(EVAL / "xquad-contexts" / "articles")
+    keys = rng.sample(sorted(k for k in paragraphs if ("en", k[1]) in paragraphs), min(len(paragraphs), args.distractors))
+    settings = Settings.load(data_dir=args.data_dir / f"store-translated-{args.distractors}", collection="archive", detect_duplicates=False)
+    parts = build_parts(settings)
+    ingestor = build_ingestor(settings, parts=parts)
+    stored = set(parts.store.article_hashes())
+    started = time.perf_counter()
+    for lang, index in keys:
+        source = f"distractors/{lang}_{index}.txt"
+        if source not in stored:
+            ingestor._store(source, _reference_chunks(source, paragraphs[(lang, index)], paragraphs[("en", index)], settings.chunk_chars), lambda *a: None)
+    print(f"distractors: {len(keys):,} stored with their reference English in {time.perf_counter() - started:.0f} s; chunks {parts.store.count():,}")
+    started = time.perf_counter()
+    summaries = ingestor.ingest_folder(EVAL / "xquad-dev" / "articles")
+    print(f"xquad-dev: {sum(s.status in ('stored', 'replaced') for s in summaries)} articles ingested and translated by the local model in {time.perf_counter() - started:.0f} s")
+    pipeline = build_pipeline(settings, parts=parts)
+    hits_at: dict[str, dict[str, list[float]]] = defaultdict(lambda: defaultdict(list))
+    started = time.perf_counter()
+    questions = dev_questions()
+    for q in questions:
+        english = pipeline._translate_question(q["question"], q["language"])
+        ranked = pipeline.retriever.rankings(english, q["question"])
+        fused = pipeline.retrieve(q["question"], english, q["language"]).hits
+        for name, hits in (("fused", fused), ("dense", ranked.dense), ("lexical", ranked.lexical), ("multilingual", ranked.multilingual)):
+            sources = [Path(h.chunk.source).name for h in hits[: settings.top_k]]
+            rank = next((i for i, s in enumerate(sources) if s in q["sources"]), None)
+            for key in ("all", q["language"]):
+                hits_at[name][key].append(1.0 / (rank + 1) if rank is not None else 0.0)
+    print(f"questions translated and retrieved in {time.perf_counter() - started:.0f} s")
+    print(f"recall@{settings.top_k} / MRR@{settings.top_k}, xquad-dev answerable questions among {len(keys):,} distractors, translated (distractors: reference English):")
+    for name, groups in hits_at.items():
+        cells = "  ".join(f"{key} {sum(v > 0 for v in values) / len(values):.2f}/{statistics.mean(values):.2f}" for key, values in sorted(groups.items()))
+        print(f"  {name:12s} {cells}")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--data-dir", type=Path, required=True)
@@ -223,8 +334,14 @@ def main() -> None:
     lat.add_argument("--with-model", action="store_true", help="load and run the chat model too, for the peak RSS while serving")
     rec = sub.add_parser("recall")
     rec.add_argument("--distractors", type=int, default=1000)
+    rec.add_argument("--translated", action="store_true", help="the state after translation (see above), not the articles as written")
+    ing = sub.add_parser("ingest")
+    ing.add_argument("--articles", type=int, default=300)
     args = parser.parse_args()
-    {"latency": latency, "recall": recall}[args.command](args)
+    if args.command == "recall" and args.translated:
+        recall_translated(args)
+        return
+    {"latency": latency, "recall": recall, "ingest": ingest}[args.command](args)
 
 
 if __name__ == "__main__":

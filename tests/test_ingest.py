@@ -294,3 +294,20 @@ def test_an_article_is_searchable_in_its_own_language_while_it_is_translated(fas
     assert summary.status == "stored" and summary.translator == "llm"
     chunks = build_ingestor(fast_settings).store.all_chunks()
     assert chunks and all(c.translator == "llm" for c in chunks)  # the provisional chunks are gone
+
+
+def test_english_chunks_without_multilingual_vectors_are_complete_and_not_ingested_again(fast_settings, seeds_copy):
+    from rag.wiring import build_parts, build_pipeline
+
+    settings = fast_settings.model_copy(update={"embed_english_originals": False})
+    parts = build_parts(settings, _translator_model())
+    first = build_ingestor(settings, parts=parts).ingest_folder(seeds_copy)
+    assert {s.status for s in first} == {"stored"}
+    assert parts.multilingual is not None
+    originals = {c.source for page in parts.multilingual.store.pages() for c in page}
+    assert originals == {UKRAINIAN_SEED}  # the English articles have MiniLM vectors only
+    assert parts.store.count() > parts.multilingual.store.count()
+    again = build_ingestor(settings, parts=parts).ingest_folder(seeds_copy)
+    assert {s.status for s in again} == {"unchanged"}
+    hits = build_pipeline(settings, parts=parts).retriever.rankings("Kim Putin Vostochny", "Kim Putin Vostochny")
+    assert hits.dense and all(h.chunk.language != "en" for h in hits.multilingual)

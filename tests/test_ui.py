@@ -248,10 +248,33 @@ def test_main_builds_the_pipeline_and_launches_on_the_given_address(monkeypatch)
     launched = {}
     monkeypatch.setattr(rag.wiring, "build_pipeline", lambda settings: FakePipeline())
     monkeypatch.setattr(rag.wiring, "build_uploads", lambda settings, pipeline: None)
+    monkeypatch.setattr(rag.wiring, "build_background_translation", lambda settings, pipeline: None)
     monkeypatch.setattr(ui_app, "launch", lambda app, host, port: launched.update(app=app, host=host, port=port))  # would block
     assert ui_app.main(["--port", "7999"]) == 0
     assert launched["host"] == "127.0.0.1" and launched["port"] == 7999
     assert launched["app"].analytics_enabled is False
+
+
+def test_main_starts_the_background_translation_unless_it_is_off(monkeypatch):
+    import rag.wiring
+    from rag.queue import QueueStatus
+
+    class Worker:
+        started = 0
+
+        def status(self) -> QueueStatus:
+            return QueueStatus(waiting=2)
+
+        def start(self) -> None:
+            Worker.started += 1
+
+    monkeypatch.setattr(rag.wiring, "build_pipeline", lambda settings: FakePipeline())
+    monkeypatch.setattr(rag.wiring, "build_uploads", lambda settings, pipeline: None)
+    monkeypatch.setattr(rag.wiring, "build_background_translation", lambda settings, pipeline: Worker())
+    monkeypatch.setattr(ui_app, "launch", lambda app, host, port: None)
+    assert ui_app.main([]) == 0 and Worker.started == 1
+    monkeypatch.setenv("NEWSRAG_BACKGROUND_TRANSLATION", "false")
+    assert ui_app.main([]) == 0 and Worker.started == 1
 
 
 def test_main_reports_a_config_error_without_a_traceback(monkeypatch, capsys):
@@ -266,6 +289,7 @@ def test_main_reports_a_taken_port(monkeypatch, capsys):
 
     monkeypatch.setattr(rag.wiring, "build_pipeline", lambda settings: FakePipeline())
     monkeypatch.setattr(rag.wiring, "build_uploads", lambda settings, pipeline: None)
+    monkeypatch.setattr(rag.wiring, "build_background_translation", lambda settings, pipeline: None)
     with socket.socket() as taken:
         taken.bind(("127.0.0.1", 0))
         taken.listen()

@@ -21,9 +21,10 @@ from rag.errors import NewsRagError
 from rag.filters import make_filters
 from rag.offline import enforce_offline
 from rag.types import NO_FILTERS, Answer, ArticleSummary, Filters, Preview
-from ui.render import CITATION_SCRIPT, CSS, render_answer, render_articles, render_streaming, render_uploads
+from ui.render import CITATION_SCRIPT, CSS, render_answer, render_articles, render_queue, render_streaming, render_uploads
 
 if TYPE_CHECKING:
+    from rag.background import TranslationWorker
     from rag.uploads import Uploads
 
 if TYPE_CHECKING:
@@ -144,10 +145,11 @@ def language_code(choice: str) -> str:
     return choice.rsplit("(", 1)[-1].rstrip(")").strip() if choice.endswith(")") else choice.strip()
 
 
-def articles_panel(pipeline: ChatPipeline, uploads: Uploads | None = None) -> str:
-    """HTML for the articles panel (uploads in progress and their outcome first); an error or an
-    empty store becomes a line of advice."""
+def articles_panel(pipeline: ChatPipeline, uploads: Uploads | None = None, translator: TranslationWorker | None = None) -> str:
+    """HTML for the articles panel (uploads in progress and their outcome first, then the
+    translation queue); an error or an empty store becomes a line of advice."""
     head = render_uploads(uploads.status()) if uploads is not None else ""
+    head += render_queue(translator.status()) if translator is not None else ""
     try:
         articles = pipeline.articles()
     except Exception as error:  # the page must still load
@@ -177,9 +179,10 @@ def new_conversation() -> tuple[str, list[Message], list[Pair]]:
     return "", [], []
 
 
-def build_app(pipeline: ChatPipeline, uploads: Uploads | None = None) -> gr.Blocks:
-    """The chat page for ``pipeline``; with ``uploads``, an area to add articles. Nothing is
-    started until ``launch``."""
+def build_app(pipeline: ChatPipeline, uploads: Uploads | None = None, translator: TranslationWorker | None = None) -> gr.Blocks:
+    """The chat page for ``pipeline``; with ``uploads``, an area to add articles; with
+    ``translator``, the translation queue's progress in the articles panel (the worker is
+    started by ``main``, not here). Nothing is started until ``launch``."""
     enforce_offline()
     import gradio as gr
 
@@ -234,7 +237,7 @@ def build_app(pipeline: ChatPipeline, uploads: Uploads | None = None) -> gr.Bloc
                         type="filepath",
                     )
                 gr.Markdown("### Ingested articles")
-                articles = gr.HTML(articles_panel(pipeline, uploads), elem_id="articles")
+                articles = gr.HTML(articles_panel(pipeline, uploads, translator), elem_id="articles")
                 seen = gr.State(-1)
 
         answer = partial(respond, pipeline)
@@ -251,7 +254,7 @@ def build_app(pipeline: ChatPipeline, uploads: Uploads | None = None) -> gr.Bloc
 
         def refresh() -> tuple[str, object, object]:
             outlet_list, language_list = filter_choices(pipeline)
-            return articles_panel(pipeline, uploads), gr.update(choices=outlet_list), gr.update(choices=language_list)
+            return articles_panel(pipeline, uploads, translator), gr.update(choices=outlet_list), gr.update(choices=language_list)
 
         # Reloading the page shows articles ingested since the server started.
         app.load(refresh, None, [articles, outlets, languages], concurrency_limit=None, api_visibility="private")
@@ -261,17 +264,21 @@ def build_app(pipeline: ChatPipeline, uploads: Uploads | None = None) -> gr.Bloc
                 from pathlib import Path
 
                 uploads.add([Path(f) for f in files or []])
-                return articles_panel(pipeline, uploads), None
-
-            def tick(last: int) -> tuple[object, object, object, int]:
-                status = uploads.status()
-                if status.version == last and not status.busy:
-                    return gr.skip(), gr.skip(), gr.skip(), last
-                panel, outlet_update, language_update = refresh()
-                return panel, outlet_update, language_update, status.version
+                return articles_panel(pipeline, uploads, translator), None
 
             upload.upload(added, upload, [articles, upload], concurrency_limit=None, queue=False, api_visibility="private")
-            # The panel follows an upload's progress; questions keep their own queue meanwhile.
+        if uploads is not None or translator is not None:
+
+            def tick(last: object) -> tuple[object, object, object, object]:
+                status = uploads.status() if uploads is not None else None
+                queued = translator.status() if translator is not None else None
+                now = (status.version if status else 0, queued)
+                if now == last and not (status and status.busy):
+                    return gr.skip(), gr.skip(), gr.skip(), last
+                panel, outlet_update, language_update = refresh()
+                return panel, outlet_update, language_update, now
+
+            # The panel follows uploads and translations; questions keep their own queue meanwhile.
             gr.Timer(1.5).tick(tick, seen, [articles, outlets, languages, seen], concurrency_limit=None, queue=False, api_visibility="private")
     return app
 
@@ -316,12 +323,15 @@ def main(argv: Sequence[str] | None = None) -> int:
     logging.getLogger("httpx").setLevel(logging.WARNING)  # gradio's own start-up checks on the local address
     enforce_offline()
     from rag.settings import Settings
-    from rag.wiring import build_pipeline, build_uploads
+    from rag.wiring import build_background_translation, build_pipeline, build_uploads
 
     try:
         settings = Settings.load()
         pipeline = build_pipeline(settings)
-        app = build_app(pipeline, build_uploads(settings, pipeline))
+        translator = build_background_translation(settings, pipeline)
+        app = build_app(pipeline, build_uploads(settings, pipeline), translator)
+        if translator is not None and settings.background_translation:
+            translator.start()  # translates the queue while no question is answered
         launch(app, args.host, args.port)
     except NewsRagError as error:
         print(f"newsrag-serve: {error}", file=sys.stderr)

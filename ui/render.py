@@ -12,6 +12,7 @@ from collections.abc import Sequence
 from html import escape
 
 from rag.languages import language_name
+from rag.queue import QueueStatus
 from rag.text import markers
 from rag.translation.confidence import LOW_CONFIDENCE
 from rag.types import Answer, ArticleSummary, Citation, Preview, UploadStatus
@@ -239,3 +240,17 @@ def render_uploads(status: UploadStatus) -> str:
         else:
             lines.append(f'<li class="upload-done">Added {_text(s.source)} ({_text(s.title)}, {s.chunks} passages, {_text(s.status)})</li>')
     return f'<ul class="uploads" id="upload-status">{"".join(lines)}</ul>' if lines else ""
+
+
+def render_queue(status: QueueStatus) -> str:
+    """The translation queue's line in the articles panel: what waits, what is being translated
+    (paused while a question is answered), what failed; "" when nothing waits."""
+    if not (status.waiting or status.failed):
+        return ""
+    parts = [f"{status.waiting} article{'s' if status.waiting != 1 else ''} waiting for translation, searchable in their own language until then"]
+    if status.current:
+        share = f", {status.done} of {status.total} sentences" if status.total else ""
+        parts.append(f"translating {_text(status.current)}{share}" + (" (paused while a question is answered)" if status.paused else ""))
+    if status.failed:
+        parts.append(f"{status.failed} failed (see `newsrag-translate --status`)")
+    return f'<p class="translation-queue" id="translation-queue">{"; ".join(parts)}.</p>'
