@@ -1,8 +1,9 @@
 """Background translation that yields to answers.
 
 Questions come first. An answer holds a shared lock on a file in the data folder while it runs
-(``AnswerGate.answering``); the translation worker's model checks that lock before each token it
-generates, and while it is held stops the sentence it was translating (``Preempted``) and waits.
+(``AnswerGate.answering``); the translation worker's model checks that lock every 32 tokens of
+its prompt and before each token it generates, and while it is held stops the sentence it was
+translating (``Preempted``) and waits.
 The lock is an ``flock``, so this works the same for a worker thread in the chat's process and
 for ``newsrag-translate`` in another one, and a crashed process leaves no stale lock behind.
 
@@ -94,14 +95,18 @@ class YieldingChat:
     def __post_init__(self) -> None:
         self.name = self.model.name
 
+    def _interrupted(self) -> bool:
+        return self.gate.busy() or self.halt.is_set()
+
     def stream(self, messages: Sequence[Message], max_tokens: int, stop: Sequence[str] = (), schema: Schema | None = None) -> Iterator[str]:
         self.gate.wait_idle(self.halt)
-        if self.halt.is_set():
+        prefill = getattr(self.model, "prefill", None)  # LlamaCppChat: its prompt read in steps, stoppable too
+        if self.halt.is_set() or (prefill is not None and not prefill(messages, self._interrupted)):
             raise Preempted()
         inner = self.model.stream(messages, max_tokens=max_tokens, stop=stop, schema=schema)
         try:
             for piece in inner:
-                if self.gate.busy() or self.halt.is_set():
+                if self._interrupted():
                     raise Preempted()
                 yield piece
         finally:
@@ -134,6 +139,8 @@ class TranslationWorker:
 
     def _progress(self, source: str, step: str, done: int, total: int) -> None:
         self.on_step(source, step, done, total)
+        if step == "embed" and not done:
+            self.gate.wait_idle(self.halt)  # the embedders yield to an answer too
         if step == "translate":
             with self._lock:
                 self._status = QueueStatus(current=source, done=done, total=total)

@@ -129,6 +129,11 @@ class _LazyLlm:
     def complete_many(self, conversations, max_tokens):  # type: ignore[no-untyped-def]
         return complete_many(self._get(), conversations, max_tokens)
 
+    def prefill(self, messages, interrupted):  # type: ignore[no-untyped-def]
+        """LlamaCppChat.prefill where the model has one; a server reads its prompts itself."""
+        inner = getattr(self._get(), "prefill", None)
+        return True if inner is None else inner(messages, interrupted)
+
 
 def build_translation(settings: Settings, llm: ChatModel, group: int | None = None) -> CachedTranslation:
     """The translators in order (same language, Argos, the local model), cached; ``group``:

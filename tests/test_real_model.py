@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 
+from rag.llm.base import complete
 from rag.text import answer_proper, numbers
 from rag.types import Answer
 from tests.conftest import UKRAINIAN_SEED
@@ -165,3 +166,68 @@ def test_sentences_translated_side_by_side_keep_their_own_numbers(real_model_pat
     english = LlmTranslator(model, 120).translate(sources, "uk", "en")
     assert model._batcher is not None  # they were decoded side by side
     assert [numbers(e) for e in english] == [numbers(s) for s in sources], english
+
+
+def test_a_prompt_read_in_steps_stops_when_asked_and_the_reply_is_unchanged(real_pipeline):
+    model = real_pipeline.llm
+    messages = [
+        {"role": "system", "content": "Translate the user's sentence into English. Reply with the translation only."},
+        {"role": "user", "content": "Die Brücke über den Fluss wurde im Jahr 1912 gebaut und 1998 erneuert."},
+    ]
+    expected = complete(model, messages, 40)
+    complete(model, [messages[0], {"role": "user", "content": "Ein anderer Satz."}], 10)  # the cache now holds another prompt
+    asked = iter([False, True])
+    assert not model.prefill(messages, lambda: next(asked, True))  # stopped after one step of 32 tokens
+    assert model.prefill(messages, lambda: False)  # read to the end, from where it stopped
+    assert complete(model, messages, 40) == expected
+
+
+def test_background_translation_stops_for_an_answer_and_finishes_after(real_settings, real_pipeline, tmp_path):
+    """The real model, shared by the chat's worker and its answers: the worker stops mid-sentence
+    (llama.cpp's stream closed, its lock released), the answer is right, the queue empties after."""
+    import threading
+    import time
+
+    from rag.wiring import build_ingestor, build_parts, build_pipeline, build_translation_worker
+    from tests.test_background import KHARKIV
+
+    folder = tmp_path / "queued"
+    folder.mkdir()
+    (folder / "kharkiv.txt").write_text(KHARKIV, encoding="utf-8")
+    (folder / "meeting.txt").write_text("Putin and Kim Jong Un met at the Vostochny Cosmodrome in Amur Oblast on September 13, 2023.\n", encoding="utf-8")
+    settings = real_settings.model_copy(update={"collection": "queued", "defer_translation": True})
+    parts = build_parts(settings, llm=real_pipeline.llm)
+    build_ingestor(settings, parts=parts).ingest_folder(folder)
+    worker = build_translation_worker(settings, parts)
+    assert worker.queue.status().waiting == 1
+    progress: list[int] = []
+    worker.on_step = lambda source, step, done, total: progress.append(done) if step == "translate" else None
+    worker.start()
+    try:
+        deadline = time.time() + 120
+        while not worker.status().current and time.time() < deadline:
+            time.sleep(0.1)
+        time.sleep(1.0)  # inside a sentence
+        paused: list[bool] = []
+        answering = threading.Event()
+
+        def watch() -> None:
+            while not answering.is_set():
+                paused.append(worker.status().paused)
+                time.sleep(0.1)
+
+        watcher = threading.Thread(target=watch)
+        watcher.start()
+        answer = build_pipeline(settings, parts=parts).answer("Where did Putin and Kim Jong Un meet?")
+        answering.set()
+        watcher.join()
+        assert not answer.refused and _contains(answer, "Vostochn", "Amur")
+        assert any(paused)  # the worker waited while the answer ran
+        while worker.queue.status().waiting and time.time() < deadline + 300:
+            time.sleep(0.5)
+    finally:
+        worker.stop(60)
+    assert worker.queue.status().waiting == 0
+    chunks = parts.store.chunks_of("kharkiv.txt")
+    assert chunks and all(c.translator == "llm" for c in chunks)
+    assert any(n in " ".join(c.text for c in chunks) for n in ("48", "Kharkiv"))

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import threading
 import time
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -113,6 +113,28 @@ class LlamaCppChat:
             self._formatter = Jinja2ChatFormatter(llama.metadata["tokenizer.chat_template"], text(eos) if eos != -1 else "", text(bos) if bos != -1 else "")
         result = self._formatter(messages=list(messages))
         return list(llama.tokenize(result.prompt.encode("utf-8"), add_bos=not result.added_special, special=True))
+
+    def prefill(self, messages: Sequence[Message], interrupted: Callable[[], bool], step: int = 32) -> bool:
+        """Reads the prompt of ``messages`` ``step`` tokens at a time and stops (False) as soon as
+        ``interrupted()``: llama.cpp cannot stop inside one evaluation, so a background job's
+        prompt then holds up an answer for at most ``step`` tokens, not the whole prompt. What
+        was read stays cached, and ``stream`` with the same messages starts generating at once."""
+        with self._lock:
+            llama = self._model()
+            self.prefixes.enter(llama, _prefix_key(messages))
+            try:
+                tokens = self._prompt_tokens(llama, messages)
+                start = llama.longest_token_prefix(llama.input_ids[: llama.n_tokens].tolist(), tokens)
+                if start == len(tokens) and start == llama.n_tokens:
+                    return True
+                llama.n_tokens = start  # eval drops the cache past n_tokens
+                for begin in range(start, len(tokens), step):
+                    if interrupted():
+                        return False
+                    llama.eval(tokens[begin : begin + step])
+                return True
+            finally:
+                self.prefixes.leave(llama)
 
     def stream(self, messages: Sequence[Message], max_tokens: int, stop: Sequence[str] = (), schema: Schema | None = None) -> Iterator[str]:
         with self._lock:
