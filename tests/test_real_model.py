@@ -231,3 +231,34 @@ def test_background_translation_stops_for_an_answer_and_finishes_after(real_sett
     chunks = parts.store.chunks_of("kharkiv.txt")
     assert chunks and all(c.translator == "llm" for c in chunks)
     assert any(n in " ".join(c.text for c in chunks) for n in ("48", "Kharkiv"))
+
+
+def test_model_calls_from_many_threads_leave_no_thread_pool_behind_each(real_pipeline):
+    """llama.cpp's OpenMP keeps a pool of helper threads for every thread that ran it, and slows
+    down once they outnumber the CPUs (rag.compute). The chat calls the model from Gradio's
+    threads and its worker's: the calls all run on one thread, so no pool grows per caller."""
+    import os
+    import threading
+
+    model = real_pipeline.llm
+    messages = [{"role": "user", "content": "Say yes."}]
+    complete(model, messages, 3)  # the compute thread and its pool exist now
+    before = set(os.listdir("/proc/self/task"))
+    release = threading.Event()
+    replies: list[str] = []
+
+    def ask() -> None:
+        replies.append(complete(model, messages, 3))
+        release.wait(60)  # alive, as a chat's request threads stay
+
+    callers = [threading.Thread(target=ask) for _ in range(3)]
+    for caller in callers:
+        caller.start()
+    while len(replies) < 3 and all(c.is_alive() for c in callers):
+        release.wait(0.1)
+    grown = len(set(os.listdir("/proc/self/task")) - before)
+    release.set()
+    for caller in callers:
+        caller.join()
+    assert len(replies) == 3 and len(set(replies)) == 1
+    assert grown <= 3 + 1  # the three callers (one other thread at most); with a pool each: 6

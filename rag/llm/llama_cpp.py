@@ -7,13 +7,13 @@ for piece in model.stream([{"role": "user", "content": "Hi"}], max_tokens=20):
 
 from __future__ import annotations
 
-import threading
 import time
 from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 from typing import Any
 
 from rag.batching import BatchDecoder
+from rag.compute import ComputeThread, compute_thread
 from rag.errors import ModelNotFoundError
 from rag.llm.base import Message, Schema, complete
 from rag.llm.prefix_cache import PrefixStates
@@ -26,9 +26,22 @@ class LlamaCppChat:
     the longest common prefix, so the fixed answering rules are read once. (llama-cpp-python's
     LlamaRAMCache is not used: its states carry a logits array it does not count, and memory
     grew past 11 GB over the question set.)
+
+    The model is not thread-safe, and OpenMP slows down when many threads run it (rag.compute):
+    every call into llama.cpp is made on the process's compute thread, one at a time.
     """
 
-    def __init__(self, model_path: Path, threads: int, context: int, prompt_lookup_tokens: int = 0, saved_prefixes: int = 4, batch_sequences: int = 1, batch_cells: int = 1024) -> None:
+    def __init__(
+        self,
+        model_path: Path,
+        threads: int,
+        context: int,
+        prompt_lookup_tokens: int = 0,
+        saved_prefixes: int = 4,
+        batch_sequences: int = 1,
+        batch_cells: int = 1024,
+        compute: ComputeThread | None = None,
+    ) -> None:
         self.model_path = model_path
         self.threads = threads
         self.context = context
@@ -37,7 +50,7 @@ class LlamaCppChat:
         self.batch_cells = batch_cells  # KV cells per side-by-side sequence: prompt plus reply
         self.name = f"llama.cpp:{model_path.name}"
         self._llama: Any = None
-        self._lock = threading.Lock()  # one generation at a time: the model is not thread-safe
+        self._compute = compute or compute_thread()
         self.prefixes = PrefixStates(saved_prefixes)
         self._batcher: BatchDecoder | None = None  # made by complete_many, freed by the next answer
         self._formatter: Any = None
@@ -68,19 +81,21 @@ class LlamaCppChat:
         return self._llama
 
     def tokens(self, text: str) -> int:
-        return len(self._model().tokenize(text.encode(), add_bos=False, special=True))
+        return self._compute.run(lambda: len(self._model().tokenize(text.encode(), add_bos=False, special=True)))
 
     def prompt_tokens_per_second(self, text: str) -> float:
         """The machine's prompt-processing speed on ``text``, read from an empty cache (benchmarks
         quote it beside their figures, so a slow day can be told from a slow change)."""
-        with self._lock:
-            llama = self._model()
-            tokens = llama.tokenize(text.encode(), add_bos=False, special=False)
-            llama.reset()
-            self.prefixes.forget_current()
-            started = time.perf_counter()
-            llama.eval(tokens)
-            return len(tokens) / (time.perf_counter() - started)
+        return self._compute.run(lambda: self._prompt_speed(text))
+
+    def _prompt_speed(self, text: str) -> float:
+        llama = self._model()
+        tokens = llama.tokenize(text.encode(), add_bos=False, special=False)
+        llama.reset()
+        self.prefixes.forget_current()
+        started = time.perf_counter()
+        llama.eval(tokens)
+        return len(tokens) / (time.perf_counter() - started)
 
     def complete_many(self, conversations: Sequence[Sequence[Message]], max_tokens: int) -> list[str]:
         """Greedy replies to several conversations, decoded side by side, ``batch_sequences`` at a
@@ -88,15 +103,17 @@ class LlamaCppChat:
         goes one at a time through the main context, whose saved prefixes serve it."""
         if self.batch_sequences <= 1 or len(conversations) <= 1:
             return [complete(self, c, max_tokens).strip() for c in conversations]
-        with self._lock:
-            llama = self._model()
-            if self._batcher is None:
-                self._batcher = BatchDecoder(llama, self.batch_sequences, self.batch_cells, self.threads)
-            prompts = [self._prompt_tokens(llama, c) for c in conversations]
-            replies: dict[int, str] = {}
-            fitting = [i for i, p in enumerate(prompts) if self._batcher.fits(p, max_tokens)]
-            for i, tokens in zip(fitting, self._batcher.generate([prompts[i] for i in fitting], max_tokens)):
-                replies[i] = llama.detokenize(tokens).decode("utf-8", errors="ignore").strip()
+        return self._compute.run(lambda: self._complete_side_by_side(conversations, max_tokens))
+
+    def _complete_side_by_side(self, conversations: Sequence[Sequence[Message]], max_tokens: int) -> list[str]:
+        llama = self._model()
+        if self._batcher is None:
+            self._batcher = BatchDecoder(llama, self.batch_sequences, self.batch_cells, self.threads)
+        prompts = [self._prompt_tokens(llama, c) for c in conversations]
+        replies: dict[int, str] = {}
+        fitting = [i for i, p in enumerate(prompts) if self._batcher.fits(p, max_tokens)]
+        for i, tokens in zip(fitting, self._batcher.generate([prompts[i] for i in fitting], max_tokens)):
+            replies[i] = llama.detokenize(tokens).decode("utf-8", errors="ignore").strip()
         for i, conversation in enumerate(conversations):
             if i not in replies:
                 replies[i] = complete(self, conversation, max_tokens).strip()
@@ -119,42 +136,46 @@ class LlamaCppChat:
         ``interrupted()``: llama.cpp cannot stop inside one evaluation, so a background job's
         prompt then holds up an answer for at most ``step`` tokens, not the whole prompt. What
         was read stays cached, and ``stream`` with the same messages starts generating at once."""
-        with self._lock:
-            llama = self._model()
-            self.prefixes.enter(llama, _prefix_key(messages))
-            try:
-                tokens = self._prompt_tokens(llama, messages)
-                start = llama.longest_token_prefix(llama.input_ids[: llama.n_tokens].tolist(), tokens)
-                if start == len(tokens) and start == llama.n_tokens:
-                    return True
-                llama.n_tokens = start  # eval drops the cache past n_tokens
-                for begin in range(start, len(tokens), step):
-                    if interrupted():
-                        return False
-                    llama.eval(tokens[begin : begin + step])
+        return self._compute.run(lambda: self._prefill(messages, interrupted, step))
+
+    def _prefill(self, messages: Sequence[Message], interrupted: Callable[[], bool], step: int) -> bool:
+        llama = self._model()
+        self.prefixes.enter(llama, _prefix_key(messages))
+        try:
+            tokens = self._prompt_tokens(llama, messages)
+            start = llama.longest_token_prefix(llama.input_ids[: llama.n_tokens].tolist(), tokens)
+            if start == len(tokens) and start == llama.n_tokens:
                 return True
-            finally:
-                self.prefixes.leave(llama)
+            llama.n_tokens = start  # eval drops the cache past n_tokens
+            for begin in range(start, len(tokens), step):
+                if interrupted():
+                    return False
+                llama.eval(tokens[begin : begin + step])
+            return True
+        finally:
+            self.prefixes.leave(llama)
 
     def stream(self, messages: Sequence[Message], max_tokens: int, stop: Sequence[str] = (), schema: Schema | None = None) -> Iterator[str]:
-        with self._lock:
-            llama = self._model()
-            if schema is not None and self._batcher is not None:
-                # An answer: the side-by-side context (about 0.5 GB) is not kept beside a chat.
-                self._batcher.close()
-                self._batcher = None
-            # Answering, translating and condensing have different fixed instructions; each
-            # one's evaluated prefix is kept, so none re-reads its rules after another ran.
-            self.prefixes.enter(llama, _prefix_key(messages))
-            extra: dict[str, Any] = {"response_format": {"type": "json_object", "schema": schema}} if schema else {}
-            try:
-                chunks = llama.create_chat_completion(messages=list(messages), max_tokens=max_tokens, temperature=0.0, top_k=1, stop=list(stop) or None, stream=True, **extra)
-                for chunk in chunks:
-                    delta = chunk["choices"][0].get("delta", {}).get("content")
-                    if delta:
-                        yield delta
-            finally:
-                self.prefixes.leave(llama)
+        return self._compute.stream(lambda: self._generate(messages, max_tokens, stop, schema))
+
+    def _generate(self, messages: Sequence[Message], max_tokens: int, stop: Sequence[str], schema: Schema | None) -> Iterator[str]:
+        llama = self._model()
+        if schema is not None and self._batcher is not None:
+            # An answer: the side-by-side context (about 0.5 GB) is not kept beside a chat.
+            self._batcher.close()
+            self._batcher = None
+        # Answering, translating and condensing have different fixed instructions; each
+        # one's evaluated prefix is kept, so none re-reads its rules after another ran.
+        self.prefixes.enter(llama, _prefix_key(messages))
+        extra: dict[str, Any] = {"response_format": {"type": "json_object", "schema": schema}} if schema else {}
+        try:
+            chunks = llama.create_chat_completion(messages=list(messages), max_tokens=max_tokens, temperature=0.0, top_k=1, stop=list(stop) or None, stream=True, **extra)
+            for chunk in chunks:
+                delta = chunk["choices"][0].get("delta", {}).get("content")
+                if delta:
+                    yield delta
+        finally:
+            self.prefixes.leave(llama)
 
 
 def _prefix_key(messages: Sequence[Message]) -> str:
