@@ -23,11 +23,12 @@ from rag.chunking import PENDING, translated_chunk
 from rag.errors import EmptyStoreError, QuestionError
 from rag.languages import detect
 from rag.llm.base import ChatModel, complete
+from rag.numbers import unsupported
 from rag.prompting import ANSWER_SCHEMA, MAX_EVIDENCE, NumberedSentence, answer_messages, condense_messages, english_note, numbered_sentences, refusal
 from rag.queue import TranslationQueue
 from rag.retrieval import HybridRetriever, Retrieval
 from rag.screening import flag_paragraph
-from rag.text import beside_english, marker_numbers, numbers, sentences, strip_markers, with_markers, with_quotes
+from rag.text import beside_english, marker_numbers, sentences, strip_markers, with_markers, with_quotes
 from rag.translation.cache import CachedTranslation
 from rag.translation.confidence import confidences
 from rag.types import NO_FILTERS, Answer, ArticleSummary, Citation, Evidence, Filters, Preview, ScoredChunk
@@ -110,7 +111,7 @@ class Pipeline:
     max_answer_tokens: int
     max_question_chars: int
     min_relevance: float
-    check_answer_numbers: bool = False  # refuse an answer stating a number its evidence does not (measured: off)
+    check_answer_numbers: bool = True  # refuse an answer stating a number its evidence does not hold as a value (rag.numbers)
     translate_questions: bool = True  # False: the model reads a question as asked (measured: see README)
     doubtful_shown_as_original: bool = False  # show the original of a translation less confident than LOW_CONFIDENCE (measured: see README)
     hide_flagged_sentences: bool = True  # keep sentences addressed to an AI (rag.screening) from the model; False only to measure the other defences
@@ -230,15 +231,16 @@ class Pipeline:
         evidence = [by_id[n] for n in reply.evidence if n in by_id]
         reason = "not found" if reply.answer is None else "no evidence" if not evidence else ""
         similarity = self._evidence_similarity([question, english_question], evidence, hits) if not reason else None
-        if not reason and self.check_answer_numbers and not _numbers_all_quoted(reply.answer, evidence, hits, english_question):
+        stray = _unsupported_numbers(reply.answer, evidence, hits, [(question, language), (english_question, "en")]) if not reason else []
+        if stray and self.check_answer_numbers:
             reason = "unsupported number"
         if not reason and similarity is not None and similarity < self.min_evidence_similarity:
             reason = "unrelated evidence"
         if reason:
-            return Answer(refusal(language), language, True, [], question, english_question, note, timings, refusal_reason=reason, evidence_similarity=similarity)
+            return Answer(refusal(language), language, True, [], question, english_question, note, timings, refusal_reason=reason, evidence_similarity=similarity, unsupported_numbers=stray)
         passages = list(dict.fromkeys(s.passage for s in evidence))
         citations = [_build_citation(n, hits[n - 1], [s.index for s in evidence if s.passage == n]) for n in passages]
-        return Answer(with_markers(reply.answer, passages), "en", False, citations, question, english_question, note, timings, evidence_similarity=similarity)
+        return Answer(with_markers(reply.answer, passages), "en", False, citations, question, english_question, note, timings, evidence_similarity=similarity, unsupported_numbers=stray)
 
     def _evidence_similarity(self, questions: list[str], evidence: list[NumberedSentence], hits: list[ScoredChunk]) -> float | None:
         """The best cosine, in the multilingual embedder, between the question (as asked and in
@@ -363,14 +365,15 @@ def _evidence_texts(evidence: list[NumberedSentence], hits: list[ScoredChunk]) -
     return [hits[sentence.passage - 1].chunk.sentence_texts()[sentence.index] for sentence in evidence]
 
 
-def _numbers_all_quoted(answer: str, evidence: list[NumberedSentence], hits: list[ScoredChunk], question: str) -> bool:
-    """Whether every number the answer states stands in its evidence (English or original
-    sentence) or in the question. The model once answered "1,000,000" for a population no
-    passage gave; the evidence ids alone do not catch an invented number."""
-    quoted = numbers(question)
-    for english, original in _evidence_texts(evidence, hits):
-        quoted |= numbers(english) | numbers(original)
-    return numbers(answer) <= quoted
+def _unsupported_numbers(answer: str, evidence: list[NumberedSentence], hits: list[ScoredChunk], questions: list[tuple[str, str]]) -> list[str]:
+    """The numbers the answer states that neither its evidence (English and original sentence,
+    each read in its language) nor the question holds as a value (rag.numbers). The model once
+    answered "1,000,000" for a population no passage gave, and once a sum of two figures as a
+    cost; the evidence ids alone do not catch an invented number."""
+    held = list(questions)
+    for sentence, (english, original) in zip(evidence, _evidence_texts(evidence, hits)):
+        held += [(english, "en"), (original, hits[sentence.passage - 1].chunk.language)]
+    return unsupported(answer, held)
 
 
 def _evidence_quotes_in(citations: list[Citation], language: str) -> list[str]:

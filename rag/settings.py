@@ -109,8 +109,8 @@ class Settings(BaseSettings):
     candidate_k: int = Field(default=12, description="Candidates taken from each retriever before fusion.")
     min_relevance: float = Field(default=0.25, description="Best dense cosine similarity under which retrieval counts as 'nothing relevant'.")
     check_answer_numbers: bool = Field(
-        default=False,
-        description="Refuse an answer that states a number found in neither its evidence sentences nor the question. Off: on the external XQuAD dev set it refused 3 answerable questions and no unanswerable one (README).",
+        default=True,
+        description="Refuse an answer that states a number neither its evidence sentences (English or original) nor the question holds as a value ('20 тысяч' = '20,000', 'a quarter' = '25 %'); a sum or difference counts only where the answer shows it (rag.numbers, measured: docs/benchmarks.md, issue 22).",
     )
     translate_questions: bool = Field(
         default=True, description="Translate a question not asked in English before retrieval and answering; False: the multilingual retriever and the model read it as asked (measured: see README)."

@@ -183,6 +183,7 @@ class Answer:
     evidence_similarity: float | None = None  # the question's closeness to its evidence (multilingual embedder); None: not measured
     passages: list[ScoredChunk] = field(default_factory=list)  # what retrieval found, best first: [n] cites passages[n - 1]
     prompt: list[dict[str, str]] = field(default_factory=list)  # the messages the model read; empty where it was not asked
+    unsupported_numbers: list[str] = field(default_factory=list)  # numbers of the model's answer its evidence does not hold (refused where checked)
 
 
 @dataclass(frozen=True)

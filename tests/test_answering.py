@@ -257,14 +257,17 @@ def test_default_script_quotes_sentence_one():
 
 
 def test_an_answer_with_a_number_its_evidence_does_not_state_is_refused(fast_settings, meeting):
-    pipeline, model = _pipeline(fast_settings.model_copy(update={"min_relevance": -1.0, "check_answer_numbers": True}), meeting)
+    pipeline, model = _pipeline(fast_settings.model_copy(update={"min_relevance": -1.0}), meeting)
+    assert pipeline.check_answer_numbers  # the default
     model.script = lambda messages: _reply([2], "1,000,000 people")  # (2): "Putin and Kim ... on Wednesday."
     answer = pipeline.answer("How many people live in Vladivostok?")
-    assert answer.refused and answer.refusal_reason == "unsupported number"
+    assert answer.refused and answer.refusal_reason == "unsupported number" and answer.unsupported_numbers == ["1,000,000"]
     model.script = lambda messages: _reply([2], "on Wednesday, 13 September")
     assert pipeline.answer("When did Putin and Kim meet on 13 September?").refused is False  # the question's own number
     pipeline.check_answer_numbers = False
-    assert not pipeline.answer("How many people live in Vladivostok?").refused
+    model.script = lambda messages: _reply([2], "1,000,000 people")
+    unchecked = pipeline.answer("How many people live in Vladivostok?")
+    assert not unchecked.refused and unchecked.unsupported_numbers == ["1,000,000"]  # found, not acted on
 
 
 def test_a_doubtful_translation_can_be_shown_to_the_model_as_its_original(fast_settings, ukrainian):
@@ -343,3 +346,19 @@ def test_a_refusal_for_nothing_relevant_still_carries_what_retrieval_found(fast_
     answer = pipeline.answer("Where did Putin and Kim Jong Un meet?")
     assert answer.refused and answer.refusal_reason == "nothing relevant"
     assert answer.passages and answer.prompt == [] and not any(p[0]["content"] == ANSWER_SYSTEM for p in model.prompts)
+
+
+def test_the_number_check_reads_the_original_and_refuses_an_unshown_sum(fast_settings, tmp_path):
+    # The scripted translator writes the same unrelated English for every sentence, so only the
+    # Russian original holds the figures.
+    folder = tmp_path / "ru"
+    folder.mkdir()
+    (folder / "kража.txt").write_text("Кража в мэрии\n\nВоры унесли 20 тысяч рублей из кассы и 15 тысяч рублей из сейфа.\n", encoding="utf-8")
+    pipeline, model = _pipeline(fast_settings.model_copy(update={"min_relevance": -1.0}), folder)
+    model.script = lambda messages: _reply([2], "20,000 roubles from the till")
+    assert not pipeline.answer("How much was taken from the till?").refused
+    model.script = lambda messages: _reply([2], "35,000 roubles")
+    summed = pipeline.answer("How much did the theft cost?")
+    assert summed.refused and summed.refusal_reason == "unsupported number" and summed.unsupported_numbers == ["35,000"]
+    model.script = lambda messages: _reply([2], "35,000 roubles in all: 20,000 from the till plus 15,000 from the safe")
+    assert not pipeline.answer("How much was taken in all?").refused

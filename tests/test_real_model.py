@@ -52,13 +52,10 @@ def test_ukrainian_question_is_answered_from_the_ukrainian_article(real_pipeline
 
 
 def test_unanswerable_question_refused_with_the_number_check(real_pipeline):
-    # Without the check (the default, see README) the model answered "1,000,000" from a sentence
-    # that names Vladivostok: evidence ids alone do not stop an invented number.
-    real_pipeline.check_answer_numbers = True
-    try:
-        answer = real_pipeline.answer("What is the population of Vladivostok?")
-    finally:
-        real_pipeline.check_answer_numbers = False
+    # Without the check the model answered "1,000,000" from a sentence that names Vladivostok:
+    # evidence ids alone do not stop an invented number.
+    assert real_pipeline.check_answer_numbers
+    answer = real_pipeline.answer("What is the population of Vladivostok?")
     assert answer.refused, answer
     assert answer.text == "The articles don't say."
 

@@ -154,6 +154,8 @@ class Report:
         ]
         for r in self.results:
             answer = f"ERROR: {r.error}" if r.error else r.answer_text + (f" ({r.refusal_reason})" if r.refusal_reason else "")
+            if r.unsupported_numbers:
+                answer += " (numbers not in the evidence: " + ", ".join(r.unsupported_numbers) + ")"
             if r.missing_facts:
                 answer += " (missing: " + "; ".join("/".join(group) for group in r.missing_facts) + ")"
             lines.append(
