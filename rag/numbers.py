@@ -43,6 +43,8 @@ _SCALES: tuple[tuple[str, float], ...] = (
     (r"trillions?|trn|tn|трлн\.?|триллион(?:а|ов)?|трильйон(?:а|ів)?", 1e12),
 )
 _BILLION = r"billions?|billionen|billón|billones"
+# Scale words of some languages only: "mil" is a mile in English and Turkish, "mille" and "mila" are no number in German or English.
+_LOCAL_SCALES = {"mil": {"es", "pt", "ca", "gl"}, "mille": {"fr", "it"}, "mila": {"it"}}
 _SCALE_WORD = "|".join(p for p, _ in _SCALES) + "|" + _BILLION
 _END = r"(?:(?<=[千万亿])|(?!\w))"  # a word ends here (Chinese scale characters need no space after them)
 _SCALE = re.compile(r"[\s-]*(" + _SCALE_WORD + r")" + _END + r"(?:\s+(" + _SCALE_WORD + r")" + _END + ")?", re.IGNORECASE)
@@ -118,7 +120,10 @@ def _readings(token: str) -> tuple[tuple[float, ...], int]:
     return (float(f"{whole}.{decimals}"),), len(decimals)
 
 
-def _scale(word: str, language: str) -> float:
+def _scale(word: str, language: str) -> float | None:
+    """The factor of a scale word in ``language``; None where the language does not use it."""
+    if language not in _LOCAL_SCALES.get(word.lower(), {language}):
+        return None
     if re.fullmatch(_BILLION, word, re.IGNORECASE):
         return 1e9 if language == "en" else 1e12
     return next(value for pattern, value in _SCALES if re.fullmatch(pattern, word, re.IGNORECASE))
@@ -141,11 +146,13 @@ def _digit_numbers(text: str, language: str, in_words: bool = False) -> tuple[li
                 continue
         step = 0.0
         scale = _SCALE.match(text, end)
-        if scale:
-            factor = _scale(scale.group(1), language) * (_scale(scale.group(2), language) if scale.group(2) else 1.0)
+        first = _scale(scale.group(1), language) if scale else None
+        if scale and first is not None:
+            second = _scale(scale.group(2), language) if scale.group(2) else None
+            factor = first * (second or 1.0)
             readings = tuple(r * factor for r in readings)
             step = factor / 10**decimals if decimals else 0.0
-            end = scale.end()
+            end = scale.end() if second else scale.end(1)
         elif decimals:
             step = 1 / 10**decimals
         percent = _PERCENT.match(text, end)

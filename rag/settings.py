@@ -110,7 +110,7 @@ class Settings(BaseSettings):
     min_relevance: float = Field(default=0.25, description="Best dense cosine similarity under which retrieval counts as 'nothing relevant'.")
     check_answer_numbers: bool = Field(
         default=True,
-        description="Refuse an answer that states a number neither its evidence sentences (English or original) nor the question holds as a value ('20 тысяч' = '20,000', 'a quarter' = '25 %'); a sum or difference counts only where the answer shows it (rag.numbers, measured: docs/benchmarks.md, issue 22).",
+        description="Refuse an answer that states a number neither its cited passages (English or original) nor the question holds as a value (a number read in a shown sentence the model did not name cites that sentence) ('20 тысяч' = '20,000', 'a quarter' = '25 %'); a sum or difference counts only where the answer shows it (rag.numbers, measured: docs/benchmarks.md, issue 22).",
     )
     translate_questions: bool = Field(
         default=True, description="Translate a question not asked in English before retrieval and answering; False: the multilingual retriever and the model read it as asked (measured: see README)."

@@ -184,6 +184,7 @@ class Answer:
     passages: list[ScoredChunk] = field(default_factory=list)  # what retrieval found, best first: [n] cites passages[n - 1]
     prompt: list[dict[str, str]] = field(default_factory=list)  # the messages the model read; empty where it was not asked
     unsupported_numbers: list[str] = field(default_factory=list)  # numbers of the model's answer its evidence does not hold (refused where checked)
+    draft: str = ""  # a refused answer: what the model answered, with its markers, where a check refused it; "" otherwise
 
 
 @dataclass(frozen=True)

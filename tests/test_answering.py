@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 
 import pytest
@@ -262,12 +263,30 @@ def test_an_answer_with_a_number_its_evidence_does_not_state_is_refused(fast_set
     model.script = lambda messages: _reply([2], "1,000,000 people")  # (2): "Putin and Kim ... on Wednesday."
     answer = pipeline.answer("How many people live in Vladivostok?")
     assert answer.refused and answer.refusal_reason == "unsupported number" and answer.unsupported_numbers == ["1,000,000"]
+    assert answer.draft.startswith("1,000,000 people [") and not answer.citations  # what was refused, kept for the reader of a report
     model.script = lambda messages: _reply([2], "on Wednesday, 13 September")
     assert pipeline.answer("When did Putin and Kim meet on 13 September?").refused is False  # the question's own number
     pipeline.check_answer_numbers = False
     model.script = lambda messages: _reply([2], "1,000,000 people")
     unchecked = pipeline.answer("How many people live in Vladivostok?")
     assert not unchecked.refused and unchecked.unsupported_numbers == ["1,000,000"]  # found, not acted on
+
+
+def test_a_number_read_in_a_sentence_the_model_did_not_name_cites_that_sentence(fast_settings, tmp_path):
+    (tmp_path / "quay.txt").write_text("Harbour works in Norvik\n\nThe harbour of Norvik was rebuilt last year.\n\nThe new quay of Norvik measures 312 metres.\n", encoding="utf-8")
+    (tmp_path / "ferry.txt").write_text("Ferry timetable of Norvik\n\nThe Norvik ferry leaves the harbour at nine.\n", encoding="utf-8")
+    pipeline, model = _pipeline(fast_settings.model_copy(update={"min_relevance": -1.0}), tmp_path)
+
+    def ids(messages: list[dict[str, str]], words: str) -> list[int]:
+        return [int(n) for n, text in re.findall(r"\n\((\d+)\) ([^\n]*)", messages[-1]["content"]) if words in text]
+
+    model.script = lambda messages: _reply(ids(messages, "ferry leaves"), "The quay measures 312 metres")
+    answer = pipeline.answer("How long is the new quay of Norvik?")
+    assert not answer.refused and answer.unsupported_numbers == []
+    quoted = [e.text for c in answer.citations for e in c.evidence]
+    assert any("312 metres" in q for q in quoted) and any("ferry leaves" in q for q in quoted)  # the named sentence, and the number's
+    model.script = lambda messages: _reply(ids(messages, "ferry leaves"), "The quay measures 400 metres")
+    assert pipeline.answer("How long is the new quay of Norvik?").unsupported_numbers == ["400"]  # no shown sentence holds it
 
 
 def test_a_doubtful_translation_can_be_shown_to_the_model_as_its_original(fast_settings, ukrainian):

@@ -56,6 +56,16 @@ def test_the_evidence_quoted_after_an_answer_does_not_make_it_correct():
     assert score(question, _answer("100-150 species [1].\n\n„只有 100-150 种 被确认。“ [1]", (1, "001.txt")), ["001.txt"], 1.0).correct
 
 
+def test_a_draft_refused_by_a_check_is_scored_as_it_would_have_been():
+    refused = Answer("I cannot tell.", "en", True, [], "q", "q", refusal_reason="unsupported number", draft="They met at Vostochny on 13 September [1].")
+    result = score(KIM, refused, ["001.txt"], 1.0)
+    assert not result.correct and result.draft_correct is True
+    assert score(NONE, refused, ["001.txt"], 1.0).draft_correct is False  # an unanswerable question would have been answered
+    assert score(KIM, _answer("They met at Vostochny on 13 September [1].", (1, "001.txt")), ["001.txt"], 1.0).draft_correct is None
+    report = Report(k=4, thresholds={}, results=[score(KIM, refused, ["001.txt"], 1.0)]).markdown()
+    assert "Refused by a check of the model's answer: 1 (unsupported number 1)" in report and "1 of them would have scored correct" in report
+
+
 def test_citation_marker_is_not_a_fact():
     question = Question("q", "en", "How many?", True, [["2"]], ["001.txt"], "english-article")
     assert not score(question, _answer("Several were destroyed [2].", (2, "001.txt")), ["x.txt", "001.txt"], 1.0).correct

@@ -64,6 +64,13 @@ def test_a_date_and_two_numbers_side_by_side_are_read_as_their_parts():
     assert values("MH17 crashed", "en") == set()  # part of a name, in the answer and in the evidence alike
 
 
+def test_a_scale_word_of_one_language_is_not_read_in_another():
+    assert values("3 mil personas", "es") == {3000.0}
+    assert values("2,7 mil kare", "tr") == {2.7}  # Turkish: square miles
+    assert values("20 mila abitanti", "it") == {20000.0}
+    assert values("a 5 mil film", "en") == {5.0}
+
+
 def test_an_answer_claims_figures_not_manners_of_speaking():
     claims = [s.text for s in stated("Hundreds of people, one of them a child, and twenty-three thousand others [1].", claims=True)]
     assert claims == ["23000"]  # not "hundreds", not "one", not the citation marker

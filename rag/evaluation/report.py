@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import statistics
+from collections import Counter
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import asdict, dataclass, field
 from typing import Any
@@ -137,6 +138,14 @@ class Report:
             lines.append(f"| {label} | {_fmt(value)} | {_fmt(minimum)} | {met} |")
         lines.append(f"| MRR | {_fmt(o.mrr)} |  |  |")
         lines.append(f"| token F1 (answerable) | {_fmt(o.f1)} |  |  |")
+        checked = [r for r in self.results if r.draft_correct is not None]
+        if checked:
+            reasons = ", ".join(f"{reason} {n}" for reason, n in sorted(Counter(r.refusal_reason for r in checked).items()))
+            lines += [
+                "",
+                f"Refused by a check of the model's answer: {len(checked)} ({reasons}); without the checks, "
+                f"{sum(r.draft_correct for r in checked)} of them would have scored correct, and {sum(not r.answerable for r in checked)} unanswerable would have been answered.",
+            ]
         if self.failures:
             lines += ["", "Missed: " + "; ".join(self.failures) + "."]
         if self.ingest_failures:
@@ -154,6 +163,8 @@ class Report:
         ]
         for r in self.results:
             answer = f"ERROR: {r.error}" if r.error else r.answer_text + (f" ({r.refusal_reason})" if r.refusal_reason else "")
+            if r.draft:
+                answer += f" (draft: {r.draft})"
             if r.unsupported_numbers:
                 answer += " (numbers not in the evidence: " + ", ".join(r.unsupported_numbers) + ")"
             if r.missing_facts:

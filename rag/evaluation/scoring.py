@@ -44,6 +44,8 @@ class QuestionResult:
     refusal_reason: str = ""  # why the pipeline refused (rag.types.Answer.refusal_reason)
     evidence_similarity: float | None = None  # rag.types.Answer.evidence_similarity
     unsupported_numbers: list[str] = field(default_factory=list)  # rag.types.Answer.unsupported_numbers
+    draft: str = ""  # rag.types.Answer.draft: the model's answer a check refused
+    draft_correct: bool | None = None  # whether that draft would have scored correct; None without a draft
 
 
 # ----------------------------------------------------------------------------- SQuAD token F1
@@ -109,6 +111,7 @@ def score(question: Question, answer: Answer, retrieved_sources: Sequence[str], 
     else:
         correct = answer.refused
     cited = [c.source for c in answer.citations]
+    draft_correct = (question.answerable and not missing_facts(answer_proper(answer.draft), question.facts)) if answer.refused and answer.draft else None
     return _result(
         question,
         seconds,
@@ -127,6 +130,8 @@ def score(question: Question, answer: Answer, retrieved_sources: Sequence[str], 
         refusal_reason=answer.refusal_reason,
         evidence_similarity=answer.evidence_similarity,
         unsupported_numbers=list(answer.unsupported_numbers),
+        draft=answer.draft,
+        draft_correct=draft_correct,
     )
 
 
