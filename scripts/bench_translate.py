@@ -33,6 +33,8 @@ from rag.models import ensure_default_model
 from rag.settings import Settings
 from rag.text import sentences
 from rag.translation.confidence import LOW_CONFIDENCE, confidences
+from rag.translation.faithfulness import FEATURES, Detector, Signals, length_deviations, signals
+from rag.translation.llm import LlmTranslator
 from rag.wiring import build_llm, build_translation
 
 FLAG_RATE = 0.10
@@ -46,6 +48,7 @@ class Scored:
     reference: str | None  # the aligned reference sentence, where the paragraph aligns
     confidence: float = 0.0
     chrf: float = 0.0
+    signals: Signals | None = None  # rag.translation.faithfulness, where the model's log-probabilities can be read
 
 
 def _ranks(values: list[float]) -> list[float]:
@@ -77,13 +80,34 @@ def score_seed(path: Path, translation: Any, embedder: E5Embedding) -> tuple[str
     return data["source"], len(sources), chrf, bleu, spearman(confidences(sources, translated, embedder), per_sentence)
 
 
-def translate_corpus(translation: Any, by_language: dict[str, list[Path]], corpus: Path, embedder: E5Embedding) -> tuple[list[Scored], float]:
+def read_signals(of_language: list[Scored], paragraphs: list[int], llm: Any) -> float:
+    """Each aligned sentence's faithfulness signals (the model's log-probabilities of the kept
+    translation read under the first-try prompt); the seconds that took."""
+    if not hasattr(llm, "reply_logprobs"):
+        return 0.0
+    translator = LlmTranslator(llm, 0)
+    started = time.perf_counter()
+    deviations: list[float] = []
+    cursor = 0
+    for size in paragraphs:  # the length ratio against the sentence's own article
+        group = of_language[cursor : cursor + size]
+        deviations += length_deviations([s.source for s in group], [s.translation for s in group])
+        cursor += size
+    for item, deviation in zip(of_language, deviations):
+        if item.reference is None:
+            continue
+        logprobs = llm.reply_logprobs(translator.prompt(item.source, item.language, "en"), item.translation)
+        item.signals = signals(item.source, item.translation, item.language, cosine=item.confidence, logprobs=logprobs, length_deviation=deviation)
+    return time.perf_counter() - started
+
+
+def translate_corpus(translation: Any, by_language: dict[str, list[Path]], corpus: Path, embedder: E5Embedding, llm: Any = None) -> tuple[list[Scored], float]:
     """Every language's paragraphs translated in one call, as one article's sentences are at
     ingest; prints the per-language table and returns the scored sentences and the seconds."""
     scored: list[Scored] = []
     seconds = 0.0
-    print("| language | paragraphs | sentences | chrF | BLEU | s/sentence | aligned sentences | confidence, median |")
-    print("| --- | --- | --- | --- | --- | --- | --- | --- |")
+    print("| language | paragraphs | sentences | chrF | BLEU | s/sentence | aligned sentences | confidence, median | signals s/sentence |")
+    print("| --- | --- | --- | --- | --- | --- | --- | --- | --- |")
     for language, paths in sorted(by_language.items()):
         sources = [sentences(path.read_text(encoding="utf-8")) for path in paths]
         started = time.perf_counter()
@@ -104,12 +128,16 @@ def translate_corpus(translation: Any, by_language: dict[str, list[Path]], corpu
             item.confidence = score
             if item.reference is not None:
                 item.chrf = sacrebleu.sentence_chrf(item.translation, [item.reference]).score
+        signal_seconds = read_signals(of_language, [len(source) for source in sources], llm)
         scored += of_language
         chrf = sacrebleu.corpus_chrf(hypotheses, [references]).score
         bleu = sacrebleu.corpus_bleu(hypotheses, [references]).score
         aligned_count = sum(s.reference is not None for s in of_language)
         median = statistics.median(s.confidence for s in of_language)
-        print(f"| {language} | {len(paths)} | {len(flat)} | {chrf:.1f} | {bleu:.1f} | {elapsed / len(flat):.2f} | {aligned_count} | {median:.3f} |", flush=True)
+        print(
+            f"| {language} | {len(paths)} | {len(flat)} | {chrf:.1f} | {bleu:.1f} | {elapsed / len(flat):.2f} | {aligned_count} | {median:.3f} | {signal_seconds / max(aligned_count, 1):.2f} |",
+            flush=True,
+        )
     return scored, seconds
 
 
@@ -132,6 +160,63 @@ def report_confidence(scored: list[Scored]) -> None:
         f"at the product's threshold (confidence < {LOW_CONFIDENCE}, chosen on seed 004): {len(marked)} of {len(aligned)} marked doubtful, "
         f"{len(bad & marked)} of the {k} worst found, false alarms {len(marked - bad)} of {len(aligned) - k} others ({len(marked - bad) / (len(aligned) - k):.2f})"
     )
+
+
+# How each signal alone points: higher doubt is worse.
+_DOUBT = {"cosine": -1.0, "mean_logprob": -1.0, "min_logprob": -1.0, "length_deviation": 1.0, "numbers_changed": 1.0}
+
+
+def _found(items: list[Scored], doubt: dict[int, float]) -> tuple[int, int]:
+    """Of ``items``, flagging the most doubtful 10 %: how many of the 10 % worst by sentence
+    chrF it finds, and that count."""
+    k = max(1, round(FLAG_RATE * len(items)))
+    worst = {id(s) for s in sorted(items, key=lambda s: s.chrf)[:k]}
+    flagged = {id(s) for s in sorted(items, key=lambda s: -doubt[id(s)])[:k]}
+    return len(worst & flagged), k
+
+
+def report_detector(scored: list[Scored]) -> None:
+    """Each signal alone over all aligned sentences, then the fitted detector scored only on
+    languages it was not fitted on: the languages in two folds (alternate in name order), fitted
+    on one and scored on the other, both ways."""
+    items = [s for s in scored if s.signals is not None and s.reference is not None]
+    if len(items) < 20:
+        return
+    print(f"\nfaithfulness signals on {len(items)} aligned sentences (flagging 10 % of them; the worst 10 % by sentence chrF):")
+    for name in FEATURES:
+        doubt = {id(s): _DOUBT[name] * getattr(s.signals, name) for s in items}
+        hits, k = _found(items, doubt)
+        print(f"- {name}: finds {hits} of {k}; Spearman(-doubt, chrF) {spearman([-doubt[id(s)] for s in items], [s.chrf for s in items]):.2f}")
+    languages = sorted({s.language for s in items})
+    folds = [languages[0::2], languages[1::2]]
+    held_out: dict[int, float] = {}
+    alarms, others, found, wanted = 0, 0, 0, 0
+    print("\n| fitted on | scored on | finds (10 % flagged) | false alarms at the fitted threshold | Spearman(-doubt, chrF) | weights (" + ", ".join(FEATURES) + ") |")
+    print("| --- | --- | --- | --- | --- | --- |")
+    for fit_languages, test_languages in ((folds[0], folds[1]), (folds[1], folds[0])):
+        fit = [s for s in items if s.language in fit_languages]
+        test = [s for s in items if s.language in test_languages]
+        k_fit = max(1, round(FLAG_RATE * len(fit)))
+        worst_fit = {id(s) for s in sorted(fit, key=lambda s: s.chrf)[:k_fit]}
+        detector = Detector.fit([s.signals for s in fit if s.signals], [id(s) in worst_fit for s in fit], FLAG_RATE)
+        doubt = {id(s): detector.doubt(s.signals) for s in test if s.signals}
+        held_out.update(doubt)
+        hits, k = _found(test, doubt)
+        worst_test = {id(s) for s in sorted(test, key=lambda s: s.chrf)[:k]}
+        marked = {id(s) for s in test if s.signals and detector.flagged(s.signals)}
+        fold_alarms, fold_others = len(marked - worst_test), len(test) - k
+        alarms, others, found, wanted = alarms + fold_alarms, others + fold_others, found + hits, wanted + k
+        rho = spearman([-doubt[id(s)] for s in test], [s.chrf for s in test])
+        weights = ", ".join(f"{w:+.2f}" for w in detector.weights)
+        print(f"| {','.join(fit_languages)} | {','.join(test_languages)} | {hits} of {k} | {fold_alarms} of {fold_others} ({fold_alarms / max(fold_others, 1):.2f}) | {rho:.2f} | {weights} |")
+    print(f"\nheld out, both folds: finds {found} of {wanted}; false alarms {alarms} of {others} ({alarms / max(others, 1):.2f})")
+    print("\n| language | aligned | finds (10 % flagged, held-out doubt) | confidence alone finds |")
+    print("| --- | --- | --- | --- |")
+    for language in languages:
+        group = [s for s in items if s.language == language]
+        hits, k = _found(group, held_out)
+        alone, _ = _found(group, {id(s): -s.confidence for s in group})
+        print(f"| {language} | {len(group)} | {hits} of {k} | {alone} of {k} |")
 
 
 def main() -> None:
@@ -162,13 +247,14 @@ def main() -> None:
         translation = build_translation(settings, llm)
         translation.translate(["Привіт.", "Добрий день."], "uk", "en")  # loads the model; not counted
         print(f"\n## llm_batch_sequences={sequences} (translation groups of {settings.translation_batch})\n", flush=True)
-        scored, seconds = translate_corpus(translation, by_language, args.corpus, embedder)
+        scored, seconds = translate_corpus(translation, by_language, args.corpus, embedder, llm)
         rates[sequences] = len(scored) / seconds
         if args.seed_references:
             scored_seed = score_seed(Path(args.seed_references), translation, embedder)
             print(f"\nseed {scored_seed[0]}: {scored_seed[1]} sentences, chrF {scored_seed[2]:.1f}, BLEU {scored_seed[3]:.1f}; Spearman(confidence, sentence chrF) {scored_seed[4]:.2f}")
         print(f"\n{len(scored)} sentences in {seconds:.0f} s, {rates[sequences]:.2f} sentences/s")
         report_confidence(scored)
+        report_detector(scored)
         print(f"peak memory so far (max RSS): {resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024:.0f} MiB", flush=True)
         del translation, llm
     first = next(iter(rates))

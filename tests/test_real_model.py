@@ -259,3 +259,18 @@ def test_model_calls_from_many_threads_leave_no_thread_pool_behind_each(real_pip
         caller.join()
     assert len(replies) == 3 and len(set(replies)) == 1
     assert grown <= 3 + 1  # the three callers (one other thread at most); with a pool each: 6
+
+
+def test_the_model_finds_an_unfaithful_translation_less_likely_and_still_replies_the_same(real_model_path):
+    from rag.llm.llama_cpp import LlamaCppChat
+    from rag.translation.llm import LlmTranslator
+
+    model = LlamaCppChat(real_model_path, threads=2, context=1024)
+    messages = LlmTranslator(model, 120).prompt("Мер Вербівки відкрив нову бібліотеку в понеділок.", "uk", "en")  # invented
+    expected = complete(model, messages, 40)
+    faithful = model.reply_logprobs(messages, "The mayor of Verbivka opened a new library on Monday.")
+    unfaithful = model.reply_logprobs(messages, "The president closed the old stadium on Friday.")
+    assert len(faithful) >= 10 and all(p <= 0 for p in faithful + unfaithful)
+    assert sum(faithful) / len(faithful) > sum(unfaithful) / len(unfaithful) + 1.0
+    assert model.reply_logprobs(messages, "The mayor of Verbivka opened a new library on Monday.") == pytest.approx(faithful, abs=1e-3)
+    assert complete(model, messages, 40) == expected  # the cache it left behind serves the next reply

@@ -155,6 +155,42 @@ class LlamaCppChat:
         finally:
             self.prefixes.leave(llama)
 
+    def reply_logprobs(self, messages: Sequence[Message], reply: str) -> list[float]:
+        """The natural log-probability the model gives each token of ``reply`` as its answer to
+        ``messages`` (forced decoding: the reply read in one evaluation, with logits at each of
+        its tokens). A translation the model itself finds unlikely is one to doubt."""
+        return self._compute.run(lambda: self._reply_logprobs(messages, reply))
+
+    def _reply_logprobs(self, messages: Sequence[Message], reply: str) -> list[float]:
+        import numpy as np
+
+        llama = self._model()
+        self.prefixes.enter(llama, _prefix_key(messages))
+        try:
+            prompt = self._prompt_tokens(llama, messages)
+            answer = list(llama.tokenize(reply.encode("utf-8"), add_bos=False, special=False))[: llama.n_batch - 1]
+            if not answer:
+                return []
+            start = llama.longest_token_prefix(llama.input_ids[: llama.n_tokens].tolist(), prompt)
+            start = min(start, len(prompt) - 1)  # the prompt's last token is read again, for its logits
+            llama.n_tokens = start
+            if start < len(prompt) - 1:
+                llama.eval(prompt[start:-1])
+            batch = [prompt[-1], *answer[:-1]]
+            n_past = llama.n_tokens
+            llama._ctx.kv_cache_seq_rm(-1, n_past, -1)
+            llama._batch.set_batch(batch=batch, n_past=n_past, logits_all=True)
+            llama._ctx.decode(llama._batch)
+            vocab = llama.n_vocab()
+            logits = np.ctypeslib.as_array(llama._ctx.get_logits(), shape=(len(batch) * vocab,)).reshape(len(batch), vocab).astype(np.float64)
+            llama.input_ids[n_past : n_past + len(batch)] = batch
+            llama.n_tokens = n_past + len(batch)
+            peak = logits.max(axis=1, keepdims=True)
+            log_norm = np.log(np.exp(logits - peak).sum(axis=1)) + peak[:, 0]
+            return [float(logits[i, t] - log_norm[i]) for i, t in enumerate(answer)]
+        finally:
+            self.prefixes.leave(llama)
+
     def stream(self, messages: Sequence[Message], max_tokens: int, stop: Sequence[str] = (), schema: Schema | None = None) -> Iterator[str]:
         return self._compute.stream(lambda: self._generate(messages, max_tokens, stop, schema))
 

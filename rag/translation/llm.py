@@ -100,6 +100,10 @@ class LlmTranslator:
         """A question, translated and not answered; the question as asked where that fails."""
         return self._question(" ".join(text.split()), src, dst)
 
+    def prompt(self, text: str, src: str, dst: str) -> list[Message]:
+        """The messages a sentence is first translated with (its log-probabilities are read with them)."""
+        return self._messages(text, src, dst)
+
     def _ask(self, messages: list[Message]) -> str:
         return complete(self.model, messages, max_tokens=self.max_tokens).strip()
 
