@@ -235,8 +235,8 @@ class Pipeline:
         stray = _unsupported_numbers(reply.answer, evidence, hits, asked) if not reason else []
         if stray:
             # The model read the number in a sentence it did not name: that sentence is cited too.
-            evidence += _number_sources(reply.answer, evidence, shown, hits, asked)
-            stray = _unsupported_numbers(reply.answer, evidence, hits, asked)
+            sources, stray = _number_sources(reply.answer, evidence, shown, hits, asked, stray)
+            evidence += sources
         if stray and self.check_answer_numbers:
             reason = "unsupported number"
         if not reason and similarity is not None and similarity < self.min_evidence_similarity:
@@ -387,24 +387,26 @@ def _unsupported_numbers(answer: str, evidence: list[NumberedSentence], hits: li
     return unsupported(answer, held)
 
 
-def _number_sources(answer: str, evidence: list[NumberedSentence], shown: list[NumberedSentence], hits: list[ScoredChunk], asked: list[tuple[str, str]]) -> list[NumberedSentence]:
-    """Shown sentences, outside the passages the answer cites, that hold numbers of the answer
-    those passages do not: each taken, in the order shown, where it leaves fewer numbers unheld.
-    Where the model named the wrong sentence for a figure it read, the figure keeps a source."""
+def _number_sources(
+    answer: str, evidence: list[NumberedSentence], shown: list[NumberedSentence], hits: list[ScoredChunk], asked: list[tuple[str, str]], missing: list[str]
+) -> tuple[list[NumberedSentence], list[str]]:
+    """Shown sentences, outside the passages the answer cites, that hold ``missing`` numbers of
+    the answer: each taken, in the order shown, where it leaves fewer numbers unheld; with the
+    numbers still unheld. Where the model named the wrong sentence for a figure it read, the
+    figure keeps a source."""
     cited = {s.passage for s in evidence}
     taken: list[NumberedSentence] = []
-    missing = _unsupported_numbers(answer, evidence, hits, asked)
     for sentence in shown:
         if not missing:
             break
         if sentence.passage in cited:
             continue
-        english, original = hits[sentence.passage - 1].chunk.sentence_texts()[sentence.index]
+        ((english, original),) = _evidence_texts([sentence], hits)
         held = [*asked, (english, "en"), (original, hits[sentence.passage - 1].chunk.language)]
         if len(unsupported("; ".join(missing), held)) < len(missing):
             taken.append(sentence)
             missing = _unsupported_numbers(answer, evidence + taken, hits, asked)
-    return taken
+    return taken, missing
 
 
 def _evidence_quotes_in(citations: list[Citation], language: str) -> list[str]:

@@ -19,7 +19,7 @@ import statistics
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from rag.numbers import stated, values
+from rag.numbers import stated
 
 FEATURES = ("cosine", "mean_logprob", "min_logprob", "length_deviation", "numbers_changed")
 
@@ -39,9 +39,9 @@ class Signals:
 def numbers_changed(source: str, translation: str, language: str) -> int:
     """How many numbers of ``source`` the English ``translation`` does not state as a value, and
     how many it states that the source does not."""
-    in_source, in_translation = values(source, language), values(translation, "en")
-    lost = [n for n in stated(source, language) if not any(n.matches(v) for v in in_translation)]
-    added = [n for n in stated(translation, "en") if not any(n.matches(v) for v in in_source)]
+    in_source, in_translation = stated(source, language), stated(translation, "en")
+    lost = [n for n in in_source if not any(n.matches(v) for m in in_translation for v in m.readings)]
+    added = [n for n in in_translation if not any(n.matches(v) for m in in_source for v in m.readings)]
     return len(lost) + len(added)
 
 
