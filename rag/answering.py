@@ -24,13 +24,14 @@ from rag.errors import EmptyStoreError, QuestionError
 from rag.languages import detect
 from rag.llm.base import ChatModel, complete
 from rag.numbers import unsupported
-from rag.prompting import ANSWER_SCHEMA, MAX_EVIDENCE, NumberedSentence, answer_messages, condense_messages, english_note, numbered_sentences, refusal
+from rag.prompting import ANSWER_SCHEMA, MAX_EVIDENCE, NumberedSentence, answer_messages, condense_messages, doubt_warning, english_note, numbered_sentences, refusal
 from rag.queue import TranslationQueue
 from rag.retrieval import HybridRetriever, Retrieval
 from rag.screening import flag_paragraph
 from rag.text import beside_english, marker_numbers, sentences, strip_markers, with_markers, with_quotes
 from rag.translation.cache import CachedTranslation
 from rag.translation.confidence import confidences
+from rag.translation.faithfulness import assess
 from rag.types import NO_FILTERS, Answer, ArticleSummary, Citation, Evidence, Filters, Preview, ScoredChunk
 from rag.vectors import similarities
 from vectorstore.store import ArticleCatalog, ChromaStore
@@ -113,7 +114,7 @@ class Pipeline:
     min_relevance: float
     check_answer_numbers: bool = True  # refuse an answer stating a number its evidence does not hold as a value (rag.numbers)
     translate_questions: bool = True  # False: the model reads a question as asked (measured: see README)
-    doubtful_shown_as_original: bool = False  # show the original of a translation less confident than LOW_CONFIDENCE (measured: see README)
+    doubtful_shown_as_original: bool = False  # show the original of a translation marked doubtful (measured: see README)
     hide_flagged_sentences: bool = True  # keep sentences addressed to an AI (rag.screening) from the model; False only to measure the other defences
     evidence_embedder: BaseEmbedding | None = None  # the multilingual embedder: how close an answer's evidence is to the question
     min_evidence_similarity: float = 0.0  # refuse an answer whose evidence is less similar to the question than this
@@ -221,6 +222,8 @@ class Pipeline:
             timings["localize_s"] = time.perf_counter() - t4
         elif not answer.refused and language != "en":
             answer = replace(answer, text=with_quotes(answer.text, _evidence_quotes_in(answer.citations, language)))
+        if not answer.refused and rests_on_doubt(answer.citations):
+            answer = replace(answer, text=f"{answer.text} {doubt_warning(answer.language)}")
         timings["total_s"] = time.perf_counter() - started
         yield answer
 
@@ -275,15 +278,19 @@ class Pipeline:
             by_language.setdefault(hits[i].chunk.language, []).append(i)
         for language, indexes in by_language.items():
             originals = [[o for _, o in hits[i].chunk.sentence_texts()] for i in indexes]
-            english = self.translation.translate([o for group in originals for o in group], language, "en")
+            english = self.translation.translate_scored([o for group in originals for o in group], language, "en")
             made_by = self.translation.made_by(language, "en")
             cursor = 0
             for i, group in zip(indexes, originals):
-                texts = [" ".join(e.split()) for e in english[cursor : cursor + len(group)]]
+                made = english[cursor : cursor + len(group)]
+                texts = [" ".join(e.text.split()) for e in made]
                 cursor += len(group)
                 scores = confidences(group, texts, self.evidence_embedder) if self.evidence_embedder is not None else [1.0] * len(group)
-                texts = [o if score < self.reject_translation_below else t for o, t, score in zip(group, texts, scores)]
-                out[i] = replace(hits[i], chunk=translated_chunk(hits[i].chunk, texts, made_by, flag_paragraph(group, texts), scores))
+                assessed = assess(group, made, language, scores)
+                rejected = [score < self.reject_translation_below for score in scores]
+                texts = [o if no else t for o, t, no in zip(group, texts, rejected)]
+                assessed = [(doubt or no, signals) for (doubt, signals), no in zip(assessed, rejected)]
+                out[i] = replace(hits[i], chunk=translated_chunk(hits[i].chunk, texts, made_by, flag_paragraph(group, texts), scores, assessed))
         return out, [out[i].chunk.text for i in pending]
 
     def _translate_question(self, question: str, language: str) -> str:
@@ -340,13 +347,29 @@ def closest_sentences(shown: list[NumberedSentence], question: str, embedder: Ba
     return [replace(shown[i], id=n) for n, i in enumerate(best, start=1)]
 
 
+def rests_on_doubt(citations: list[Citation]) -> bool:
+    """Whether every evidence sentence of an answer is a translation marked doubtful."""
+    evidence = [e for c in citations for e in c.evidence]
+    return bool(evidence) and all(e.doubtful for e in evidence)
+
+
 def _build_citation(number: int, hit: ScoredChunk, indexes: list[int]) -> Citation:
     c = hit.chunk
     evidence = []
     for index in sorted(indexes):
         span = c.sentences[index]
         evidence.append(
-            Evidence(c.text[span.start : span.end], span.start, span.end, c.original_text[span.original_start : span.original_end], span.original_start, span.original_end, span.confidence)
+            Evidence(
+                c.text[span.start : span.end],
+                span.start,
+                span.end,
+                c.original_text[span.original_start : span.original_end],
+                span.original_start,
+                span.original_end,
+                span.confidence,
+                span.doubtful,
+                span.signals,
+            )
         )
     return Citation(
         number,

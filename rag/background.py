@@ -24,12 +24,15 @@ from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
 from pathlib import Path
+from typing import TypeVar
 
 from rag.errors import NewsRagError
 from rag.indexing import Ingestor
 from rag.llm.base import ChatModel, Message, Schema
 from rag.queue import QueuedArticle, QueueStatus, TranslationQueue
 from rag.types import ArticleSummary
+
+T = TypeVar("T")
 
 log = logging.getLogger(__name__)
 
@@ -99,11 +102,21 @@ class YieldingChat:
         return self.gate.busy() or self.halt.is_set()
 
     def stream(self, messages: Sequence[Message], max_tokens: int, stop: Sequence[str] = (), schema: Schema | None = None) -> Iterator[str]:
+        return self._yielding(messages, lambda: self.model.stream(messages, max_tokens=max_tokens, stop=stop, schema=schema))
+
+    def stream_scored(self, messages: Sequence[Message], max_tokens: int) -> Iterator[tuple[str, float]]:
+        """The model's ``stream_scored`` (each token's log-probability) where it has one, as ``stream`` yields."""
+        scored = getattr(self.model, "stream_scored", None)
+        if scored is None:  # NaN: not read (rag.translation.base.Translation.of keeps none)
+            return ((piece, float("nan")) for piece in self.stream(messages, max_tokens))
+        return self._yielding(messages, lambda: scored(messages, max_tokens))
+
+    def _yielding(self, messages: Sequence[Message], start: Callable[[], Iterator[T]]) -> Iterator[T]:
         self.gate.wait_idle(self.halt)
         prefill = getattr(self.model, "prefill", None)  # LlamaCppChat: its prompt read in steps, stoppable too
         if self.halt.is_set() or (prefill is not None and not prefill(messages, self._interrupted)):
             raise Preempted()
-        inner = self.model.stream(messages, max_tokens=max_tokens, stop=stop, schema=schema)
+        inner = start()
         try:
             for piece in inner:
                 if self._interrupted():

@@ -9,7 +9,7 @@ from __future__ import annotations
 import hashlib
 from dataclasses import dataclass, replace
 
-from rag.types import Article, Chunk, SentenceSpan
+from rag.types import Article, Chunk, SentenceSpan, Signals
 
 PENDING = "pending"  # the translator name of a sentence stored as written until its translation is done
 
@@ -24,6 +24,8 @@ class TranslatedSentence:
     translator: str  # "identity" for English, "none" where no translator had the language
     flagged: bool = False  # addresses an AI (rag.screening)
     confidence: float = 1.0  # of the translation (rag.translation.confidence); 1.0 where not translated
+    doubtful: bool = False  # rag.translation.faithfulness.doubtful
+    signals: Signals | None = None  # what that was read from; None where not translated by the local model
 
 
 def chunk_id(source: str, english: str, start: int, end: int) -> str:
@@ -83,7 +85,7 @@ def chunk_article(article: Article, pieces: list[TranslatedSentence], original: 
 
 
 # Raised when what a chunk stores changes, so that unchanged files are ingested again once.
-INDEX_LAYOUT = 6  # 2: sentence alignment, 3: sentences addressed to an AI flagged, 4: translation confidence, 5: translations under the floor not kept, 6: provenance (outlet, url, author, file) and readers of every format
+INDEX_LAYOUT = 7  # 2: sentence alignment, 3: sentences addressed to an AI flagged, 4: translation confidence, 5: translations under the floor not kept, 6: provenance (outlet, url, author, file) and readers of every format, 7: faithfulness signals and doubt
 
 
 def stored_hash(content_hash: str) -> str:
@@ -99,7 +101,7 @@ def _alignment(group: list[TranslatedSentence], original: str, original_text: st
         found = original_text.find(source, cursor) if source else -1
         o_start, o_end = (found, found + len(source)) if found >= 0 else (0, len(original_text))
         cursor = max(cursor, o_end if found >= 0 else cursor)
-        spans.append(SentenceSpan(position, position + len(piece.english), o_start, o_end, piece.flagged, piece.confidence))
+        spans.append(SentenceSpan(position, position + len(piece.english), o_start, o_end, piece.flagged, piece.confidence, piece.doubtful, piece.signals))
         position += len(piece.english) + 1
     return tuple(spans)
 
@@ -115,12 +117,13 @@ def _original_passage(original: str, group: list[TranslatedSentence]) -> str:
     return "\n".join(original[s:e].strip() for s, e in spans)
 
 
-def translated_chunk(chunk: Chunk, english: list[str], translator: str, flags: list[bool], scores: list[float]) -> Chunk:
+def translated_chunk(chunk: Chunk, english: list[str], translator: str, flags: list[bool], scores: list[float], assessed: list[tuple[bool, Signals | None]]) -> Chunk:
     """A chunk stored as written (translator PENDING) with its sentences in English: one English
-    text per sentence, aligned with ``chunk.sentences``; a sentence left empty keeps its original."""
+    text per sentence, aligned with ``chunk.sentences``; a sentence left empty keeps its original.
+    ``assessed``: each sentence's doubt and faithfulness signals."""
     texts = [e.strip() or original for e, (_, original) in zip(english, chunk.sentence_texts())]
     spans, position = [], 0
-    for span, text, flagged, score in zip(chunk.sentences, texts, flags, scores):
-        spans.append(SentenceSpan(position, position + len(text), span.original_start, span.original_end, span.flagged or flagged, score))
+    for span, text, flagged, score, (doubt, signals) in zip(chunk.sentences, texts, flags, scores, assessed):
+        spans.append(SentenceSpan(position, position + len(text), span.original_start, span.original_end, span.flagged or flagged, score, doubt, signals))
         position += len(text) + 1
     return replace(chunk, text=" ".join(texts), translator=translator, sentences=tuple(spans))

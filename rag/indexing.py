@@ -26,9 +26,11 @@ from rag.readers import ARCHIVE_SUFFIXES, Blob, Limits, Skipped, file_blob, read
 from rag.readers.archive import zip_blobs
 from rag.screening import flag_paragraph
 from rag.text import split_sentences
+from rag.translation.base import Translation
 from rag.translation.cache import CachedTranslation
 from rag.translation.confidence import confidences
-from rag.types import Article, ArticleSummary, Chunk, Copy, Paragraph
+from rag.translation.faithfulness import assess
+from rag.types import Article, ArticleSummary, Chunk, Copy, Paragraph, Signals
 from vectorstore.store import ArticleCatalog, ChromaStore
 
 TARGET_LANGUAGE = "en"
@@ -352,28 +354,46 @@ class Ingestor:
         multilingual retriever still finds it, and the model reads it as written."""
         spans, texts = _sentences(article, original)
         translated = self._translated(article, texts, on_step)
+        english = [[" ".join(t.text.split()) or text for t, text in zip(made, paragraph_texts)] for paragraph_texts, (made, _) in zip(texts, translated)]
+        scores = [self._confidences(paragraph_texts, e, translators) for paragraph_texts, e, (_, translators) in zip(texts, english, translated)]
+        assessed = iter(self._assessed(article, texts, translated, scores))
         pieces: list[TranslatedSentence] = []
-        for paragraph_spans, paragraph_texts, (english, translators) in zip(spans, texts, translated):
-            english = [" ".join(t.split()) or text for t, text in zip(english, paragraph_texts)]
-            scores = self._confidences(paragraph_texts, english, translators)
+        for paragraph_spans, paragraph_texts, paragraph_english, (_, translators), paragraph_scores in zip(spans, texts, english, translated, scores):
             # A "translation" that says something else (an instruction in the sentence obeyed, a
             # runaway reply) is not kept: the sentence stays as written, marked by its low score.
-            english = [text if score < self.reject_below else t for t, text, score in zip(english, paragraph_texts, scores)]
-            flags = flag_paragraph(paragraph_texts, english)
-            for (start, end), sentence, translator, flagged, score in zip(paragraph_spans, english, translators, flags, scores):
-                pieces.append(TranslatedSentence(sentence, start, end, translator, flagged, score))
+            kept = [text if score < self.reject_below else t for t, text, score in zip(paragraph_english, paragraph_texts, paragraph_scores)]
+            flags = flag_paragraph(paragraph_texts, kept)
+            for (start, end), sentence, translator, flagged, score in zip(paragraph_spans, kept, translators, flags, paragraph_scores):
+                doubtful, signals = next(assessed)
+                pieces.append(TranslatedSentence(sentence, start, end, translator, flagged, score, doubtful or score < self.reject_below, signals))
         return chunk_article(article, pieces, original, self.chunk_chars, self.overlap)
 
-    def _translated(self, article: Article, texts: list[list[str]], on_step: StepCallback) -> list[tuple[list[str], list[str]]]:
+    def _assessed(self, article: Article, texts: list[list[str]], translated: list[tuple[list[Translation], list[str]]], scores: list[list[float]]) -> list[tuple[bool, Signals | None]]:
+        """Each sentence's doubt and faithfulness signals (rag.translation.faithfulness), in
+        article order; (False, None) where it was not translated. The length ratio is read
+        against the article's other sentences of its language."""
+        rows = [
+            (paragraph.language, source, made, score, translator not in ("identity", UNTRANSLATED))
+            for paragraph, paragraph_texts, (translations, translators), paragraph_scores in zip(article.paragraphs, texts, translated, scores)
+            for source, made, translator, score in zip(paragraph_texts, translations, translators, paragraph_scores)
+        ]
+        out: list[tuple[bool, Signals | None]] = [(False, None)] * len(rows)
+        for language in {r[0] for r in rows if r[4]}:
+            indexes = [i for i, r in enumerate(rows) if r[4] and r[0] == language]
+            for i, result in zip(indexes, assess([rows[i][1] for i in indexes], [rows[i][2] for i in indexes], language, [rows[i][3] for i in indexes])):
+                out[i] = result
+        return out
+
+    def _translated(self, article: Article, texts: list[list[str]], on_step: StepCallback) -> list[tuple[list[Translation], list[str]]]:
         """Each paragraph's sentences in English, with the translator of each. All the sentences
         of one language go to the translator together, so it can translate them side by side."""
-        out: list[tuple[list[str], list[str]]] = [([], [])] * len(texts)
+        out: list[tuple[list[Translation], list[str]]] = [([], [])] * len(texts)
         by_language: dict[str, list[int]] = {}
         for i, paragraph in enumerate(article.paragraphs):
             if paragraph.language == TARGET_LANGUAGE:
-                out[i] = (texts[i], ["identity"] * len(texts[i]))
+                out[i] = ([Translation(t) for t in texts[i]], ["identity"] * len(texts[i]))
             elif not self.translation.supports(paragraph.language, TARGET_LANGUAGE):
-                out[i] = (texts[i], [UNTRANSLATED] * len(texts[i]))
+                out[i] = ([Translation(t) for t in texts[i]], [UNTRANSLATED] * len(texts[i]))
             else:
                 by_language.setdefault(paragraph.language, []).append(i)
         total = sum(len(texts[i]) for indexes in by_language.values() for i in indexes)
@@ -384,7 +404,7 @@ class Ingestor:
             def progress(done: int, _: int, base: int = finished) -> None:
                 on_step(article.source, "translate", base + done, total)
 
-            english = self.translation.translate(flat, language, TARGET_LANGUAGE, on_progress=progress)
+            english = self.translation.translate_scored(flat, language, TARGET_LANGUAGE, on_progress=progress)
             made_by = self.translation.made_by(language, TARGET_LANGUAGE)
             cursor = 0
             for i in indexes:

@@ -7,7 +7,6 @@ from typing import Any
 
 from rag.languages import language_name
 from rag.llm.base import Message
-from rag.translation.confidence import LOW_CONFIDENCE
 from rag.types import ScoredChunk
 
 # The answer is JSON that llama.cpp's grammar (or the server's response_format) forces into this
@@ -66,15 +65,14 @@ class NumberedSentence:
 
 def numbered_sentences(hits: list[ScoredChunk], doubtful_shown_as_original: bool = False, hide_flagged_sentences: bool = True) -> list[NumberedSentence]:
     """The passages' English sentences, numbered from 1 across passages; with
-    ``doubtful_shown_as_original``, a translation whose confidence is under LOW_CONFIDENCE is shown
-    as its original sentence instead (off by default: measured, see README). Sentences flagged as
+    ``doubtful_shown_as_original``, a translation marked doubtful (rag.translation.faithfulness) is
+    shown as its original sentence instead (off by default: measured, see README). Sentences flagged as
     addressed to an AI (rag.screening) are never shown to the model (``hide_flagged_sentences=False``
     only measures the other defences)."""
-    originals_below = LOW_CONFIDENCE if doubtful_shown_as_original else 0.0
     numbered: list[NumberedSentence] = []
     for passage, hit in enumerate(hits, start=1):
         for index, (span, (english, original)) in enumerate(zip(hit.chunk.sentences, hit.chunk.sentence_texts())):
-            text = original if span.confidence < originals_below and original.strip() else english
+            text = original if doubtful_shown_as_original and span.doubtful and original.strip() else english
             if text.strip() and not (span.flagged and hide_flagged_sentences):
                 numbered.append(NumberedSentence(len(numbered) + 1, passage, index, " ".join(text.split())))
     return numbered
@@ -113,6 +111,21 @@ ENGLISH_NOTES = {
     "de": "Antwort auf Englisch: das lokale Modell schreibt nicht gut Deutsch.",
     "fr": "Réponse en anglais : le modèle local écrit mal le français.",
 }
+
+
+# Said in an answer whose every evidence sentence is a translation marked doubtful.
+DOUBT_WARNINGS = {
+    "en": "(This answer rests only on machine translations marked doubtful: check the original sentences.)",
+    "uk": "(Ця відповідь спирається лише на машинні переклади, позначені як сумнівні: перевірте речення оригіналу.)",
+    "ru": "(Этот ответ опирается только на машинные переводы, отмеченные как сомнительные: проверьте предложения оригинала.)",
+    "es": "(Esta respuesta se basa solo en traducciones automáticas marcadas como dudosas: compruebe las frases originales.)",
+    "de": "(Diese Antwort stützt sich nur auf als zweifelhaft markierte maschinelle Übersetzungen: prüfen Sie die Originalsätze.)",
+    "fr": "(Cette réponse ne repose que sur des traductions automatiques jugées douteuses : vérifiez les phrases originales.)",
+}
+
+
+def doubt_warning(language: str) -> str:
+    return DOUBT_WARNINGS.get(language, DOUBT_WARNINGS["en"])
 
 
 def refusal(language: str) -> str:

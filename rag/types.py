@@ -57,6 +57,21 @@ class Filters:
         return bool(self.since or self.until or self.outlets or self.languages)
 
 
+FEATURES = ("cosine", "mean_logprob", "min_logprob", "length_deviation", "numbers_changed")
+
+
+@dataclass(frozen=True)
+class Signals:
+    cosine: float  # multilingual embedder, source against translation
+    mean_logprob: float  # the translating model's mean token log-probability of its output
+    min_logprob: float  # and its least likely token
+    length_deviation: float  # |log(characters ratio)| off the median of its article's sentences
+    numbers_changed: int  # values of the source the translation lacks, plus values it adds
+
+    def vector(self) -> list[float]:
+        return [float(getattr(self, name)) for name in FEATURES]
+
+
 @dataclass(frozen=True)
 class SentenceSpan:
     """One sentence of a chunk: its span in the chunk's English text and, aligned through the
@@ -68,6 +83,8 @@ class SentenceSpan:
     original_end: int
     flagged: bool = False  # addresses an AI or gives it orders: never shown to the model (rag.screening)
     confidence: float = 1.0  # of the English as a translation of the original (rag.translation.confidence); 1.0 where not translated
+    doubtful: bool = False  # the English is doubtful (rag.translation.faithfulness.doubtful): the viewer shows the original first
+    signals: Signals | None = None  # what the doubt was read from; None where the local model did not translate it
 
 
 @dataclass(frozen=True)
@@ -117,6 +134,8 @@ class Evidence:
     original_start: int
     original_end: int
     confidence: float = 1.0  # of the English as a translation of the original sentence
+    doubtful: bool = False  # rag.translation.faithfulness.doubtful
+    signals: Signals | None = None
 
 
 @dataclass(frozen=True)

@@ -32,9 +32,9 @@ from rag.embedding import E5Embedding
 from rag.models import ensure_default_model
 from rag.settings import Settings
 from rag.text import sentences
+from rag.translation.base import Translation
 from rag.translation.confidence import LOW_CONFIDENCE, confidences
-from rag.translation.faithfulness import FEATURES, Detector, Signals, length_deviations, signals
-from rag.translation.llm import LlmTranslator
+from rag.translation.faithfulness import DOUBTFUL_MEAN_LOGPROB, FEATURES, Detector, Signals, doubtful, length_deviations, signals_of
 from rag.wiring import build_llm, build_translation
 
 FLAG_RATE = 0.10
@@ -80,38 +80,32 @@ def score_seed(path: Path, translation: Any, embedder: E5Embedding) -> tuple[str
     return data["source"], len(sources), chrf, bleu, spearman(confidences(sources, translated, embedder), per_sentence)
 
 
-def read_signals(of_language: list[Scored], paragraphs: list[int], llm: Any) -> float:
-    """Each aligned sentence's faithfulness signals (the model's log-probabilities of the kept
-    translation read under the first-try prompt); the seconds that took."""
-    if not hasattr(llm, "reply_logprobs"):
-        return 0.0
-    translator = LlmTranslator(llm, 0)
-    started = time.perf_counter()
+def read_signals(of_language: list[Scored], paragraphs: list[int], logprobs: list[Translation]) -> None:
+    """Each aligned sentence's faithfulness signals, from the model's log-probabilities of its
+    kept translation as it decoded it (none where the translator gives none)."""
     deviations: list[float] = []
     cursor = 0
     for size in paragraphs:  # the length ratio against the sentence's own article
         group = of_language[cursor : cursor + size]
         deviations += length_deviations([s.source for s in group], [s.translation for s in group])
         cursor += size
-    for item, deviation in zip(of_language, deviations):
-        if item.reference is None:
-            continue
-        logprobs = llm.reply_logprobs(translator.prompt(item.source, item.language, "en"), item.translation)
-        item.signals = signals(item.source, item.translation, item.language, cosine=item.confidence, logprobs=logprobs, length_deviation=deviation)
-    return time.perf_counter() - started
+    for item, deviation, translated in zip(of_language, deviations, logprobs):
+        if item.reference is not None:
+            item.signals = signals_of(item.source, translated, item.language, cosine=item.confidence, length_deviation=deviation)
 
 
-def translate_corpus(translation: Any, by_language: dict[str, list[Path]], corpus: Path, embedder: E5Embedding, llm: Any = None) -> tuple[list[Scored], float]:
+def translate_corpus(translation: Any, by_language: dict[str, list[Path]], corpus: Path, embedder: E5Embedding) -> tuple[list[Scored], float]:
     """Every language's paragraphs translated in one call, as one article's sentences are at
     ingest; prints the per-language table and returns the scored sentences and the seconds."""
     scored: list[Scored] = []
     seconds = 0.0
-    print("| language | paragraphs | sentences | chrF | BLEU | s/sentence | aligned sentences | confidence, median | signals s/sentence |")
-    print("| --- | --- | --- | --- | --- | --- | --- | --- | --- |")
+    print("| language | paragraphs | sentences | chrF | BLEU | s/sentence | aligned sentences | confidence, median |")
+    print("| --- | --- | --- | --- | --- | --- | --- | --- |")
     for language, paths in sorted(by_language.items()):
         sources = [sentences(path.read_text(encoding="utf-8")) for path in paths]
         started = time.perf_counter()
-        flat = translation.translate([s for source in sources for s in source], language, "en")
+        scored_flat = translation.translate_scored([s for source in sources for s in source], language, "en")
+        flat = [t.text for t in scored_flat]
         elapsed = time.perf_counter() - started
         seconds += elapsed
         hypotheses, references, of_language, cursor = [], [], [], 0
@@ -128,14 +122,14 @@ def translate_corpus(translation: Any, by_language: dict[str, list[Path]], corpu
             item.confidence = score
             if item.reference is not None:
                 item.chrf = sacrebleu.sentence_chrf(item.translation, [item.reference]).score
-        signal_seconds = read_signals(of_language, [len(source) for source in sources], llm)
+        read_signals(of_language, [len(source) for source in sources], scored_flat)
         scored += of_language
         chrf = sacrebleu.corpus_chrf(hypotheses, [references]).score
         bleu = sacrebleu.corpus_bleu(hypotheses, [references]).score
         aligned_count = sum(s.reference is not None for s in of_language)
         median = statistics.median(s.confidence for s in of_language)
         print(
-            f"| {language} | {len(paths)} | {len(flat)} | {chrf:.1f} | {bleu:.1f} | {elapsed / len(flat):.2f} | {aligned_count} | {median:.3f} | {signal_seconds / max(aligned_count, 1):.2f} |",
+            f"| {language} | {len(paths)} | {len(flat)} | {chrf:.1f} | {bleu:.1f} | {elapsed / len(flat):.2f} | {aligned_count} | {median:.3f} |",
             flush=True,
         )
     return scored, seconds
@@ -157,7 +151,7 @@ def report_confidence(scored: list[Scored]) -> None:
     )
     marked = {id(s) for s in aligned if s.confidence < LOW_CONFIDENCE}
     print(
-        f"at the product's threshold (confidence < {LOW_CONFIDENCE}, chosen on seed 004): {len(marked)} of {len(aligned)} marked doubtful, "
+        f"at the confidence threshold (confidence < {LOW_CONFIDENCE}, chosen on seed 004; the product's rule where the model gave no log-probabilities): {len(marked)} of {len(aligned)} marked doubtful, "
         f"{len(bad & marked)} of the {k} worst found, false alarms {len(marked - bad)} of {len(aligned) - k} others ({len(marked - bad) / (len(aligned) - k):.2f})"
     )
 
@@ -210,6 +204,7 @@ def report_detector(scored: list[Scored]) -> None:
         weights = ", ".join(f"{w:+.2f}" for w in detector.weights)
         print(f"| {','.join(fit_languages)} | {','.join(test_languages)} | {hits} of {k} | {fold_alarms} of {fold_others} ({fold_alarms / max(fold_others, 1):.2f}) | {rho:.2f} | {weights} |")
     print(f"\nheld out, both folds: finds {found} of {wanted}; false alarms {alarms} of {others} ({alarms / max(others, 1):.2f})")
+    report_product(items, folds)
     print("\n| language | aligned | finds (10 % flagged, held-out doubt) | confidence alone finds |")
     print("| --- | --- | --- | --- |")
     for language in languages:
@@ -217,6 +212,30 @@ def report_detector(scored: list[Scored]) -> None:
         hits, k = _found(group, held_out)
         alone, _ = _found(group, {id(s): -s.confidence for s in group})
         print(f"| {language} | {len(group)} | {hits} of {k} | {alone} of {k} |")
+
+
+def report_product(items: list[Scored], folds: list[list[str]]) -> None:
+    """The product's rule (rag.translation.faithfulness.doubtful: the mean log-probability under
+    DOUBTFUL_MEAN_LOGPROB) on every aligned sentence; and, to show how a threshold carries over to
+    unseen languages, the 10 % quantile of one fold's mean log-probabilities applied to the other."""
+    k = max(1, round(FLAG_RATE * len(items)))
+    worst = {id(s) for s in sorted(items, key=lambda s: s.chrf)[:k]}
+    marked = {id(s) for s in items if doubtful(s.confidence, s.signals)}
+    print(
+        f"\nproduct's rule (mean log-probability < {DOUBTFUL_MEAN_LOGPROB}): {len(marked)} of {len(items)} marked doubtful, "
+        f"{len(worst & marked)} of the {k} worst found, false alarms {len(marked - worst)} of {len(items) - k} others ({len(marked - worst) / (len(items) - k):.2f})"
+    )
+    for fit_languages, test_languages in ((folds[0], folds[1]), (folds[1], folds[0])):
+        fit = [s.signals.mean_logprob for s in items if s.language in fit_languages and s.signals]
+        threshold = float(statistics.quantiles(fit, n=10)[0]) if len(fit) >= 10 else float("nan")
+        test = [s for s in items if s.language in test_languages]
+        k_test = max(1, round(FLAG_RATE * len(test)))
+        worst_test = {id(s) for s in sorted(test, key=lambda s: s.chrf)[:k_test]}
+        flagged = {id(s) for s in test if s.signals and s.signals.mean_logprob < threshold}
+        print(
+            f"threshold {threshold:.3f} (10 % quantile of {','.join(fit_languages)}) on {','.join(test_languages)}: {len(flagged)} of {len(test)} flagged, "
+            f"{len(worst_test & flagged)} of the {k_test} worst, false alarms {len(flagged - worst_test)} of {len(test) - k_test} ({len(flagged - worst_test) / max(len(test) - k_test, 1):.2f})"
+        )
 
 
 def main() -> None:
@@ -247,7 +266,7 @@ def main() -> None:
         translation = build_translation(settings, llm)
         translation.translate(["Привіт.", "Добрий день."], "uk", "en")  # loads the model; not counted
         print(f"\n## llm_batch_sequences={sequences} (translation groups of {settings.translation_batch})\n", flush=True)
-        scored, seconds = translate_corpus(translation, by_language, args.corpus, embedder, llm)
+        scored, seconds = translate_corpus(translation, by_language, args.corpus, embedder)
         rates[sequences] = len(scored) / seconds
         if args.seed_references:
             scored_seed = score_seed(Path(args.seed_references), translation, embedder)

@@ -295,7 +295,10 @@ def test_a_doubtful_translation_can_be_shown_to_the_model_as_its_original(fast_s
         settings = fast_settings.model_copy(update={"min_relevance": 0.0, "doubtful_shown_as_original": shown_as_original})
         pipeline, model = _pipeline(settings, ukrainian)
         model.script = lambda messages: _reply([2], "At the Vostochny Cosmodrome.")
-        pipeline.answer("Where did Putin and Kim Jong Un meet?")
+        answer = pipeline.answer("Where did Putin and Kim Jong Un meet?")
+        # Every sentence it rests on is doubtful: the answer says so, and its evidence carries the flag.
+        assert answer.text.endswith("(This answer rests only on machine translations marked doubtful: check the original sentences.)")
+        assert all(e.doubtful for c in answer.citations for e in c.evidence)
         prompt = _answer_prompt(model)[-1]["content"]
         assert ("Путін і Кім Чен Ин зустрілися на космодромі Східний у середу." in prompt) == shown_as_original
         assert ("Kim plans to visit Vladivostok." in prompt) != shown_as_original

@@ -75,3 +75,18 @@ def test_an_answer_frees_the_batch_context_and_a_single_conversation_never_makes
     assert chat._batcher is not None
     assert complete(chat, [{"role": "user", "content": "Say hello in JSON."}], max_tokens=8, schema={"type": "object"}).strip()
     assert chat._batcher is None
+
+
+def test_scored_replies_are_the_replies_with_the_log_probabilities_read_as_they_were_chosen(model_path):
+    chat = LlamaCppChat(model_path, threads=2, context=2048, batch_sequences=1)
+    for conversation in _conversations():
+        reply = chat.complete_many_scored([conversation], max_tokens=30)[0]
+        assert reply.text == complete(chat, conversation, max_tokens=30).strip()  # what create_chat_completion decodes
+        forced = chat.reply_logprobs(conversation, reply.text)  # the reply read again with logits at each token
+        assert len(reply.logprobs) == len(forced) and all(p <= 0 for p in reply.logprobs)
+        assert max(abs(a - b) for a, b in zip(reply.logprobs, forced)) < 0.3  # the same, but for how a batch of another shape sums
+    pieces = list(chat.stream_scored(_conversations()[0], max_tokens=30))
+    assert "".join(p for p, _ in pieces).strip() == chat.complete_many_scored(_conversations()[:1], 30)[0].text
+    side_by_side = LlamaCppChat(model_path, threads=2, context=2048, batch_sequences=4, batch_cells=256)
+    for reply in side_by_side.complete_many_scored(_conversations(), max_tokens=8):
+        assert reply.text and len(reply.logprobs) >= 1 and all(p <= 0 for p in reply.logprobs)

@@ -5,7 +5,8 @@ from __future__ import annotations
 
 import random
 
-from rag.translation.faithfulness import Detector, Signals, length_deviations, numbers_changed, signals
+from rag.translation.base import Translation
+from rag.translation.faithfulness import DOUBTFUL_MEAN_LOGPROB, Detector, Signals, assess, doubtful, length_deviations, numbers_changed, signals_of
 
 
 def test_numbers_lost_or_added_are_counted_as_values():
@@ -22,8 +23,21 @@ def test_the_length_ratio_is_read_against_the_article_s_own():
 
 
 def test_the_signals_of_a_translation():
-    s = signals("Мост построили в 1912 году.", "The bridge was built in 1912.", "ru", cosine=0.9, logprobs=[-0.1, -2.0, -0.3], length_deviation=0.05)
-    assert s.numbers_changed == 0 and s.min_logprob == -2.0 and abs(s.mean_logprob - (-0.8)) < 1e-9
+    made = Translation.of("The bridge was built in 1912.", [-0.1, -2.0, -0.3])
+    s = signals_of("Мост построили в 1912 году.", made, "ru", cosine=0.9, length_deviation=0.05)
+    assert s is not None and s.numbers_changed == 0 and s.min_logprob == -2.0 and abs(s.mean_logprob - (-0.8)) < 1e-9
+    assert signals_of("Мост построили.", Translation("The bridge was built."), "ru", cosine=0.9, length_deviation=0.0) is None  # no log-probabilities given
+    assert Translation.of("x", [-0.1, float("nan")]) == Translation("x")  # NaN: a model that did not read them
+
+
+def test_a_sentence_is_doubtful_by_the_model_s_log_probability_where_it_gave_one_else_by_its_cosine():
+    sure, unsure = Signals(0.80, DOUBTFUL_MEAN_LOGPROB + 0.2, -3.0, 0.0, 0), Signals(0.95, DOUBTFUL_MEAN_LOGPROB - 0.2, -3.0, 0.0, 0)
+    assert not doubtful(0.80, sure) and doubtful(0.95, unsure)  # the cosine does not decide where the model spoke
+    assert doubtful(0.80, None) and not doubtful(0.95, None)  # no log-probabilities: LOW_CONFIDENCE decides
+    sources = ["Мэр открыл библиотеку.", "Мост закрыли на ремонт."]
+    made = [Translation.of("The mayor opened a library.", [-0.1, -0.2]), Translation.of("The bridge was shut.", [-1.5, -2.5])]
+    (first, first_signals), (second, second_signals) = assess(sources, made, "ru", [0.9, 0.9])
+    assert not first and second and first_signals is not None and second_signals is not None and second_signals.min_logprob == -2.5
 
 
 def test_the_detector_learns_which_way_each_signal_points_and_flags_its_share():

@@ -311,3 +311,20 @@ def test_english_chunks_without_multilingual_vectors_are_complete_and_not_ingest
     assert {s.status for s in again} == {"unchanged"}
     hits = build_pipeline(settings, parts=parts).retriever.rankings("Kim Putin Vostochny", "Kim Putin Vostochny")
     assert hits.dense and all(h.chunk.language != "en" for h in hits.multilingual)
+
+
+def test_a_sentence_s_doubt_and_signals_are_stored_and_read_back(tmp_path):
+    import json
+
+    from rag.types import Chunk, SentenceSpan, Signals
+    from vectorstore.store import ChromaStore, _span
+
+    read = Signals(0.91, -0.83, -4.2, 0.12, 1)
+    spans = (SentenceSpan(0, 10, 0, 9, confidence=0.91, doubtful=True, signals=read), SentenceSpan(11, 20, 10, 19))
+    chunk = Chunk("c1", "a.txt", "A", None, "uk", "Ten chars. Nine here", "Десять сл. Дев'ять т", 0, 20, "llm", "h:7", sentences=spans)
+    store = ChromaStore.local(tmp_path / "chroma", "test")
+    store.add([chunk], [[0.1, 0.2, 0.3]])
+    (back,) = store.chunks_of("a.txt")
+    assert back.sentences == spans
+    # A span stored before layout 7 (six fields): doubtful as its confidence says.
+    assert _span(*json.loads("[0, 10, 0, 9, false, 0.8]")).doubtful and not _span(*json.loads("[0, 10, 0, 9, false, 0.95]")).doubtful

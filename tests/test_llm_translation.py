@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from rag.llm.scripted import ScriptedChat
 from rag.text import months, numbers
+from rag.translation.base import Translation
 from rag.translation.llm import LlmTranslator, facts
 
 
@@ -97,3 +98,29 @@ def test_another_model_translates_again_instead_of_reusing_the_cache(tmp_path):
         texts = build_translation(settings, model).translate(["Мер відкрив бібліотеку."], "uk", "en")
         made.append((texts[0], len(model.prompts)))
     assert made == [("Text from first.gguf.", 1), ("Text from first.gguf.", 0), ("Text from second.gguf.", 1)]
+
+
+def test_the_model_s_log_probabilities_are_kept_with_the_translation_and_cached(tmp_path):
+    import sqlite3
+
+    from rag.llm.base import Reply
+    from rag.settings import Settings
+    from rag.wiring import build_translation
+
+    class Scoring(ScriptedChat):
+        def complete_many_scored(self, conversations, max_tokens):  # type: ignore[no-untyped-def]
+            self.prompts += [list(c) for c in conversations]
+            return [Reply("The mayor opened a library.", (-0.5, -1.5))] * len(conversations)
+
+    # A cache made before log-probabilities were kept: its table gains the columns, its rows read None.
+    path = tmp_path / "cache" / "translations.sqlite"
+    path.parent.mkdir()
+    with sqlite3.connect(path) as db:
+        db.execute("CREATE TABLE translations (key TEXT PRIMARY KEY, text TEXT NOT NULL, translator TEXT NOT NULL)")
+        db.execute("INSERT INTO translations VALUES ('old', 'Old text.', 'llm')")
+    settings = Settings.load(data_dir=tmp_path, llm_model_path=tmp_path / "m.gguf")
+    for expected_calls in (1, 0):  # translated, then read back from the cache
+        model = Scoring()
+        (made,) = build_translation(settings, model).translate_scored(["Мер відкрив бібліотеку."], "uk", "en")
+        assert (made.text, made.mean_logprob, made.min_logprob, len(model.prompts)) == ("The mayor opened a library.", -1.0, -1.5, expected_calls)
+    assert build_translation(settings, Scoring())._lookup("old") == Translation("Old text.")

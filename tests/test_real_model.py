@@ -145,6 +145,10 @@ def test_seed_004_translation_against_our_references(real_pipeline):
     ours = " ".join(stored[source] for source in sources)
     references = " ".join(row["en"] for row in data["sentences"])
     assert sacrebleu.corpus_chrf([ours], [[references]]).score >= SEED_004_MIN_CHRF
+    # Every translated sentence carries the model's log-probabilities, read as it decoded them.
+    spans = [span for chunk in real_pipeline.store.all_chunks() if chunk.source == "004_a4b43755038ca000.txt" for span in chunk.sentences]
+    read = [span.signals for span in spans if span.signals is not None]  # none only where no reply was kept
+    assert spans and len(read) >= 0.9 * len(spans) and all(s.min_logprob <= s.mean_logprob < 0 for s in read)
 
 
 def test_sentences_translated_side_by_side_keep_their_own_numbers(real_model_path):
@@ -228,6 +232,7 @@ def test_background_translation_stops_for_an_answer_and_finishes_after(real_sett
     chunks = parts.store.chunks_of("kharkiv.txt")
     assert chunks and all(c.translator == "llm" for c in chunks)
     assert any(n in " ".join(c.text for c in chunks) for n in ("48", "Kharkiv"))
+    assert any(span.signals is not None for c in chunks for span in c.sentences)  # the worker's model read them too
 
 
 def test_model_calls_from_many_threads_leave_no_thread_pool_behind_each(real_pipeline):

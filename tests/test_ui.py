@@ -435,12 +435,12 @@ def test_articles_panel_counts_sentences_addressed_to_an_ai():
 
 
 def test_a_doubtful_translation_is_marked_and_its_original_comes_first():
-    from rag.types import Evidence, SentenceSpan
+    from rag.types import Evidence, SentenceSpan, Signals
     from ui.render import render_citation
 
     english, original = "Putin wants shells. Kim wants power plants.", "Путін хоче снаряди. Кім хоче підводні човни."
-    spans = (SentenceSpan(0, 19, 0, 19, confidence=0.93), SentenceSpan(20, 43, 20, 44, confidence=0.81))
-    doubtful = Evidence(english[20:43], 20, 43, original[20:44], 20, 44, confidence=0.81)
+    spans = (SentenceSpan(0, 19, 0, 19, confidence=0.93), SentenceSpan(20, 43, 20, 44, confidence=0.81, doubtful=True))
+    doubtful = Evidence(english[20:43], 20, 43, original[20:44], 20, 44, confidence=0.81, doubtful=True)
     trusted = Evidence(english[:19], 0, 19, original[:19], 0, 19, confidence=0.93)
     cite = Citation(1, "004.txt", "Кім", None, english, original, "uk", 0.8, evidence=(doubtful,), sentences=spans)
     html = render_citation(cite, "1")
@@ -450,6 +450,10 @@ def test_a_doubtful_translation_is_marked_and_its_original_comes_first():
     plain = render_citation(Citation(1, "004.txt", "Кім", None, english, original, "uk", 0.8, evidence=(trusted,), sentences=spans), "1")
     assert plain.index("passage-english") < plain.index("passage-original") and "doubtful (confidence" not in plain
     assert '<span class="doubtful"' in plain  # the other sentence's doubt is still marked
+    # Doubted by the translating model's own log-probability: the reader is told so.
+    read = Evidence(english[20:43], 20, 43, original[20:44], 20, 44, confidence=0.9, doubtful=True, signals=Signals(0.9, -0.92, -5.1, 0.1, 0))
+    html = render_citation(Citation(1, "004.txt", "Кім", None, english, original, "uk", 0.8, evidence=(read,), sentences=spans), "1")
+    assert html.index("passage-original") < html.index("passage-english") and "a mean probability of 0.40" in html
 
 
 def test_articles_panel_says_which_articles_are_still_being_translated():

@@ -8,14 +8,14 @@ Every piece of article or model text is HTML-escaped before it is placed in the 
 
 from __future__ import annotations
 
+import math
 from collections.abc import Sequence
 from html import escape
 
 from rag.languages import language_name
 from rag.queue import QueueStatus
 from rag.text import markers
-from rag.translation.confidence import LOW_CONFIDENCE
-from rag.types import Answer, ArticleSummary, Citation, Preview, UploadStatus
+from rag.types import Answer, ArticleSummary, Citation, Evidence, Preview, UploadStatus
 
 FLAGGED_TITLE = "Addressed to an AI: kept out of answers"
 DOUBTFUL_TITLE = "Machine translation of low confidence: read the original"
@@ -113,11 +113,19 @@ def _marked(text: str, evidence: list[tuple[int, int]], flagged: list[tuple[int,
     return "".join(out)
 
 
+def _doubt_reason(evidence: list[Evidence]) -> str:
+    """What the doubt rests on, in a reader's words."""
+    read = [e.signals for e in evidence if e.signals is not None]
+    if read:
+        return f"the translating model gave its own words a mean probability of {math.exp(min(s.mean_logprob for s in read)):.2f}"
+    return f"confidence {min(e.confidence for e in evidence):.2f}"
+
+
 def render_citation(citation: Citation, turn: str) -> str:
     key = cite_key(turn, citation.number)
     language = language_name(citation.language)
     date = _text(citation.date) if citation.date else "undated"
-    doubtful = [s for s in citation.sentences if s.confidence < LOW_CONFIDENCE]
+    doubtful = [s for s in citation.sentences if s.doubtful]
     english = _marked(citation.text, [(e.start, e.end) for e in citation.evidence], [(s.start, s.end) for s in citation.sentences if s.flagged], [(s.start, s.end) for s in doubtful])
     original = _marked(
         citation.original_text,
@@ -127,9 +135,9 @@ def render_citation(citation: Citation, turn: str) -> str:
     flagged = sum(s.flagged for s in citation.sentences)
     note = f'<p class="flag-note">{flagged} sentence{"s" if flagged != 1 else ""} of this passage addressed to an AI: kept out of answers.</p>' if flagged else ""
     # Where the quoted sentence's translation is doubtful, the original comes first.
-    quoted_doubtful = [e.confidence for e in citation.evidence if e.confidence < LOW_CONFIDENCE]
+    quoted_doubtful = [e for e in citation.evidence if e.doubtful]
     if quoted_doubtful:
-        note += f'<p class="doubt-note">The machine translation of the quoted sentence is doubtful (confidence {min(quoted_doubtful):.2f}): the original comes first.</p>'
+        note += f'<p class="doubt-note">The machine translation of the quoted sentence is doubtful ({_doubt_reason(quoted_doubtful)}): the original comes first.</p>'
     heading = "English" if citation.language == "en" else "English (machine translation)"
     english_box = f'<div class="passage passage-english"><h4>{heading}</h4><p lang="en">{english}</p></div>'
     original_box = f'<div class="passage passage-original"><h4>Original ({_text(language)})</h4><p lang="{escape(citation.language)}">{original}</p></div>'

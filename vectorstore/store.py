@@ -15,7 +15,8 @@ from typing import Any
 
 from rag.errors import BackendError
 from rag.text import split_sentences
-from rag.types import NO_FILTERS, ArticleSummary, Chunk, Copy, Filters, ScoredChunk, SentenceSpan
+from rag.translation.confidence import LOW_CONFIDENCE
+from rag.types import NO_FILTERS, ArticleSummary, Chunk, Copy, Filters, ScoredChunk, SentenceSpan, Signals
 
 _META_FIELDS = ("source", "title", "date", "language", "original_text", "start", "end", "translator", "article_hash", "outlet", "url", "author", "file", "kind")
 PAGE = 2000  # chunks read at a time where every chunk is read
@@ -237,15 +238,24 @@ def _metadata(chunk: Chunk) -> dict[str, Any]:
     meta["day"] = day_number(chunk.date)
     if chunk.outlets:
         meta["outlets"] = list(chunk.outlets)
-    meta["sentences"] = json.dumps([[s.start, s.end, s.original_start, s.original_end, s.flagged, s.confidence] for s in chunk.sentences])
+    meta["sentences"] = json.dumps([[s.start, s.end, s.original_start, s.original_end, s.flagged, s.confidence, s.doubtful, s.signals.vector() if s.signals else None] for s in chunk.sentences])
     return meta
 
 
 def _sentences(document: str, original: str, raw: Any) -> tuple[SentenceSpan, ...]:
     if raw:
-        return tuple(SentenceSpan(*span) for span in json.loads(raw))
+        return tuple(_span(*span) for span in json.loads(raw))
     # Stored before the alignment existed: each English sentence stands for the whole original.
     return tuple(SentenceSpan(s, e, 0, len(original)) for s, e in split_sentences(document))
+
+
+def _span(
+    start: int, end: int, original_start: int, original_end: int, flagged: bool = False, confidence: float = 1.0, doubtful: bool | None = None, signals: list[float] | None = None
+) -> SentenceSpan:
+    """A stored span; one stored before layout 7 is doubtful as its confidence says."""
+    doubt = confidence < LOW_CONFIDENCE if doubtful is None else doubtful
+    read = Signals(*signals[:4], int(signals[4])) if signals else None
+    return SentenceSpan(start, end, original_start, original_end, flagged, confidence, doubt, read)
 
 
 def _chunk(chunk_id: str, document: str, meta: dict[str, Any]) -> Chunk:

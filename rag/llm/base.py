@@ -6,6 +6,7 @@ text = complete(model, [{"role": "user", "content": "Hi"}], max_tokens=20)
 from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
 from typing import Any, Protocol
 
 Message = dict[str, str]
@@ -21,6 +22,15 @@ class ChatModel(Protocol):
     def stream(self, messages: Sequence[Message], max_tokens: int, stop: Sequence[str] = (), schema: Schema | None = None) -> Iterator[str]: ...
 
 
+@dataclass(frozen=True)
+class Reply:
+    """A greedy reply and the model's natural log-probability of each of its tokens, as it chose
+    them (empty where the model does not give them: a server, a scripted model)."""
+
+    text: str
+    logprobs: tuple[float, ...] = ()
+
+
 def complete(model: ChatModel, messages: Sequence[Message], max_tokens: int, stop: Sequence[str] = (), schema: Schema | None = None) -> str:
     return "".join(model.stream(messages, max_tokens=max_tokens, stop=stop, schema=schema))
 
@@ -33,3 +43,19 @@ def complete_many(model: ChatModel, conversations: Sequence[Sequence[Message]], 
     if many is not None:
         return list(many(conversations, max_tokens))
     return [complete(model, messages, max_tokens).strip() for messages in conversations]
+
+
+def complete_many_scored(model: ChatModel, conversations: Sequence[Sequence[Message]], max_tokens: int) -> list[Reply]:
+    """``complete_many`` with each reply's token log-probabilities where the model reads them
+    while it decodes (LlamaCppChat: no extra work); replies without them otherwise."""
+    scored = getattr(model, "complete_many_scored", None)
+    if scored is not None:
+        return list(scored(conversations, max_tokens))
+    one_by_one = getattr(model, "stream_scored", None)  # e.g. the background worker's YieldingChat
+    if one_by_one is not None:
+        replies = []
+        for messages in conversations:
+            pieces = list(one_by_one(messages, max_tokens))
+            replies.append(Reply("".join(text for text, _ in pieces).strip(), tuple(logprob for _, logprob in pieces)))
+        return replies
+    return [Reply(text) for text in complete_many(model, conversations, max_tokens)]

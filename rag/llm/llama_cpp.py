@@ -12,10 +12,10 @@ from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 from typing import Any
 
-from rag.batching import BatchDecoder
+from rag.batching import BatchDecoder, greedy
 from rag.compute import ComputeThread, compute_thread
 from rag.errors import ModelNotFoundError
-from rag.llm.base import Message, Schema, complete
+from rag.llm.base import Message, Reply, Schema
 from rag.llm.prefix_cache import PrefixStates
 
 
@@ -98,26 +98,66 @@ class LlamaCppChat:
         return len(tokens) / (time.perf_counter() - started)
 
     def complete_many(self, conversations: Sequence[Sequence[Message]], max_tokens: int) -> list[str]:
-        """Greedy replies to several conversations, decoded side by side, ``batch_sequences`` at a
-        time (rag.batching). A single conversation, or one that does not fit a sequence's cells,
-        goes one at a time through the main context, whose saved prefixes serve it."""
+        return [reply.text for reply in self.complete_many_scored(conversations, max_tokens)]
+
+    def complete_many_scored(self, conversations: Sequence[Sequence[Message]], max_tokens: int) -> list[Reply]:
+        """Greedy replies to several conversations, with the log-probability of each reply token
+        as it was chosen. Decoded side by side, ``batch_sequences`` at a time (rag.batching); a
+        single conversation, or one that does not fit a sequence's cells, goes one at a time
+        through the main context, whose saved prefixes serve it."""
         if self.batch_sequences <= 1 or len(conversations) <= 1:
-            return [complete(self, c, max_tokens).strip() for c in conversations]
+            return [self._compute.run(lambda c=c: self._greedy(c, max_tokens)) for c in conversations]
         return self._compute.run(lambda: self._complete_side_by_side(conversations, max_tokens))
 
-    def _complete_side_by_side(self, conversations: Sequence[Sequence[Message]], max_tokens: int) -> list[str]:
+    def _complete_side_by_side(self, conversations: Sequence[Sequence[Message]], max_tokens: int) -> list[Reply]:
         llama = self._model()
         if self._batcher is None:
             self._batcher = BatchDecoder(llama, self.batch_sequences, self.batch_cells, self.threads)
         prompts = [self._prompt_tokens(llama, c) for c in conversations]
-        replies: dict[int, str] = {}
+        replies: dict[int, Reply] = {}
         fitting = [i for i, p in enumerate(prompts) if self._batcher.fits(p, max_tokens)]
-        for i, tokens in zip(fitting, self._batcher.generate([prompts[i] for i in fitting], max_tokens)):
-            replies[i] = llama.detokenize(tokens).decode("utf-8", errors="ignore").strip()
+        for i, (tokens, logprobs) in zip(fitting, self._batcher.generate([prompts[i] for i in fitting], max_tokens)):
+            replies[i] = Reply(llama.detokenize(tokens).decode("utf-8", errors="ignore").strip(), tuple(logprobs))
         for i, conversation in enumerate(conversations):
             if i not in replies:
-                replies[i] = complete(self, conversation, max_tokens).strip()
+                replies[i] = self._greedy(conversation, max_tokens)
         return [replies[i] for i in range(len(conversations))]
+
+    def stream_scored(self, messages: Sequence[Message], max_tokens: int) -> Iterator[tuple[str, float]]:
+        """The greedy reply a token at a time: (its text, its log-probability as it was chosen)."""
+        return self._compute.stream(lambda: self._greedy_pieces(messages, max_tokens))
+
+    def _greedy(self, messages: Sequence[Message], max_tokens: int) -> Reply:
+        pieces = list(self._greedy_pieces(messages, max_tokens))
+        return Reply("".join(text for text, _ in pieces).strip(), tuple(logprob for _, logprob in pieces))
+
+    def _greedy_pieces(self, messages: Sequence[Message], max_tokens: int) -> Iterator[tuple[str, float]]:
+        """Greedy decoding here rather than by create_chat_completion (the same tokens: tests
+        compare them) so that each token's log-probability is read off the logits as it is chosen."""
+        import llama_cpp
+        import numpy as np
+
+        llama = self._model()
+        self.prefixes.enter(llama, _prefix_key(messages))
+        try:
+            prompt = self._prompt_tokens(llama, messages)
+            start = llama.longest_token_prefix(llama.input_ids[: llama.n_tokens].tolist(), prompt)
+            llama.n_tokens = min(start, len(prompt) - 1)  # the prompt's last token is read again, for its logits
+            llama.eval(prompt[llama.n_tokens :])
+            vocab, table = llama.n_vocab(), llama_cpp.llama_model_get_vocab(llama.model)
+            tokens: list[int] = []
+            text = ""
+            while len(tokens) < max_tokens and llama.n_tokens < llama.n_ctx():
+                token, logprob = greedy(np.ctypeslib.as_array(llama._ctx.get_logits_ith(-1), shape=(vocab,)))
+                if llama_cpp.llama_vocab_is_eog(table, token):
+                    break
+                tokens.append(token)
+                llama.eval([token])
+                decoded = llama.detokenize(tokens).decode("utf-8", errors="ignore")  # a character split over tokens comes whole
+                yield decoded[len(text) :], logprob
+                text = decoded
+        finally:
+            self.prefixes.leave(llama)
 
     def _prompt_tokens(self, llama: Any, messages: Sequence[Message]) -> list[int]:
         """The conversation as llama-cpp-python's chat completion tokenizes it (the GGUF's chat

@@ -7,7 +7,7 @@ import sqlite3
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
-from rag.translation.base import Translator, TranslatorChain
+from rag.translation.base import Translation, Translator, TranslatorChain, translate_scored
 
 Progress = Callable[[int, int], None]
 
@@ -35,6 +35,11 @@ class CachedTranslation:
             self.path.parent.mkdir(parents=True, exist_ok=True)
             self._db = sqlite3.connect(self.path, check_same_thread=False)
             self._db.execute("CREATE TABLE IF NOT EXISTS translations (key TEXT PRIMARY KEY, text TEXT NOT NULL, translator TEXT NOT NULL)")
+            columns = {row[1] for row in self._db.execute("PRAGMA table_info(translations)")}
+            for column in ("mean_logprob", "min_logprob"):  # added in layout 7; older rows read NULL
+                if column not in columns:
+                    self._db.execute(f"ALTER TABLE translations ADD COLUMN {column} REAL")
+            self._db.commit()
         return self._db
 
     @staticmethod
@@ -46,10 +51,13 @@ class CachedTranslation:
         made_by = f"{translator.name}:{translator.revision}" + (f"@{model}" if model else "")
         return hashlib.sha256(f"{made_by}\0{kind}\0{src}\0{dst}\0{text}".encode()).hexdigest()
 
-    def _remember(self, key: str, text: str, translator: str) -> None:
+    def _remember(self, key: str, translated: Translation, translator: str) -> None:
         # Committed at once: an interrupted ingest keeps what it translated.
         db = self._conn()
-        db.execute("INSERT OR REPLACE INTO translations VALUES (?, ?, ?)", (key, text, translator))
+        db.execute(
+            "INSERT OR REPLACE INTO translations (key, text, translator, mean_logprob, min_logprob) VALUES (?, ?, ?, ?, ?)",
+            (key, translated.text, translator, translated.mean_logprob, translated.min_logprob),
+        )
         db.commit()
 
     def translate_question(self, question: str, src: str, dst: str) -> str:
@@ -61,18 +69,18 @@ class CachedTranslation:
         key = self._key(translator, question, src, dst, "question")
         found = self._lookup(key)
         if found:
-            return found[0]
+            return found.text
         method = getattr(translator, "translate_question", None)
         translated = method(question, src, dst) if method else translator.translate([question], src, dst)[0]
-        self._remember(key, translated, translator.name)
+        self._remember(key, Translation(translated), translator.name)
         return translated
 
     def supports(self, src: str, dst: str) -> bool:
         return self.chain.supports(src, dst)
 
-    def _lookup(self, key: str) -> tuple[str, str] | None:
-        row = self._conn().execute("SELECT text, translator FROM translations WHERE key = ?", (key,)).fetchone()
-        return (row[0], row[1]) if row else None
+    def _lookup(self, key: str) -> Translation | None:
+        row = self._conn().execute("SELECT text, mean_logprob, min_logprob FROM translations WHERE key = ?", (key,)).fetchone()
+        return Translation(row[0], row[1], row[2]) if row else None
 
     def made_by(self, src: str, dst: str) -> str:
         """The name of the translator for a pair: the cache key holds it, so every cached
@@ -80,19 +88,23 @@ class CachedTranslation:
         return "identity" if src == dst else self.chain.pick(src, dst).name
 
     def translate(self, texts: Sequence[str], src: str, dst: str, on_progress: Progress = _no_progress) -> list[str]:
-        """The texts translated. Texts not cached go to the translator ``group`` at a time (side
-        by side where it can), and each group is remembered at once: a killed run resumes after
-        its last finished group. ``on_progress(done, total)`` follows the texts translated."""
+        return [t.text for t in self.translate_scored(texts, src, dst, on_progress)]
+
+    def translate_scored(self, texts: Sequence[str], src: str, dst: str, on_progress: Progress = _no_progress) -> list[Translation]:
+        """The texts translated, with what the translator knew of each (``Translation``). Texts
+        not cached go to the translator ``group`` at a time (side by side where it can), and each
+        group is remembered at once: a killed run resumes after its last finished group.
+        ``on_progress(done, total)`` follows the texts translated."""
         if src == dst:
-            return list(texts)
+            return [Translation(t) for t in texts]
         translator = self.chain.pick(src, dst)
         keys = [self._key(translator, t, src, dst) for t in texts]
         results = [self._lookup(k) for k in keys]
         missing = [i for i, r in enumerate(results) if r is None]
         for start in range(0, len(missing), self.group):
             part = missing[start : start + self.group]
-            for i, translated in zip(part, translator.translate([texts[i] for i in part], src, dst)):
-                results[i] = (translated, translator.name)
+            for i, translated in zip(part, translate_scored(translator, [texts[i] for i in part], src, dst)):
+                results[i] = translated
                 self._remember(keys[i], translated, translator.name)
             on_progress(start + len(part), len(missing))
-        return [r[0] for r in results if r is not None]
+        return [r for r in results if r is not None]

@@ -1,7 +1,7 @@
 """Signals that a translated sentence says something its source does not, and a detector that
 combines them, fitted on some languages and scored on others (scripts/bench_translate.py).
 
-    s = signals(source, translation, "uk", cosine=0.83, logprobs=llm.reply_logprobs(messages, translation), length_deviation=0.1)
+    s = signals_of(source, translated, "uk", cosine=0.83, length_deviation=0.1)  # translated: a Translation with the model's log-probabilities
     detector = Detector.fit([s, ...], bad=[False, ...])
     detector.doubt(s)  # higher: more doubtful
 
@@ -20,20 +20,25 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from rag.numbers import stated
+from rag.translation.base import Translation
+from rag.translation.confidence import LOW_CONFIDENCE
+from rag.types import FEATURES, Signals
 
-FEATURES = ("cosine", "mean_logprob", "min_logprob", "length_deviation", "numbers_changed")
+__all__ = ["FEATURES", "Detector", "Signals", "doubtful", "length_deviations", "numbers_changed", "signals_of"]
+
+# Under this mean token log-probability of its own translation (nats), the local model's English
+# is doubtful. Measured on xquad-parallel (docs/benchmarks.md, "Faithfulness in the product"):
+# set at the 10 % quantile of the languages of one fold, scored on the other fold's languages.
+DOUBTFUL_MEAN_LOGPROB = -0.60
 
 
-@dataclass(frozen=True)
-class Signals:
-    cosine: float  # multilingual embedder, source against translation
-    mean_logprob: float  # the translating model's mean token log-probability of its output
-    min_logprob: float  # and its least likely token
-    length_deviation: float  # |log(characters ratio)| off the median of its article's sentences
-    numbers_changed: int  # values of the source the translation lacks, plus values it adds
-
-    def vector(self) -> list[float]:
-        return [float(getattr(self, name)) for name in FEATURES]
+def doubtful(confidence: float, signals: Signals | None) -> bool:
+    """Whether a translated sentence is shown and treated as doubtful: by the translating model's
+    own mean log-probability where it gave one (measured the stronger signal), else by the
+    multilingual embedder's confidence (rag.translation.confidence)."""
+    if signals is None:
+        return confidence < LOW_CONFIDENCE
+    return signals.mean_logprob < DOUBTFUL_MEAN_LOGPROB
 
 
 def numbers_changed(source: str, translation: str, language: str) -> int:
@@ -53,14 +58,22 @@ def length_deviations(sources: Sequence[str], translations: Sequence[str]) -> li
     return [round(abs(r - middle), 4) for r in ratios]
 
 
-def signals(source: str, translation: str, language: str, *, cosine: float, logprobs: Sequence[float], length_deviation: float) -> Signals:
-    return Signals(
-        cosine=cosine,
-        mean_logprob=statistics.fmean(logprobs) if logprobs else 0.0,
-        min_logprob=min(logprobs) if logprobs else 0.0,
-        length_deviation=length_deviation,
-        numbers_changed=numbers_changed(source, translation, language),
-    )
+def signals_of(source: str, translated: Translation, language: str, *, cosine: float, length_deviation: float) -> Signals | None:
+    """The signals of one translated sentence; None where its translator gave no log-probabilities."""
+    if translated.mean_logprob is None or translated.min_logprob is None:
+        return None
+    return Signals(cosine, translated.mean_logprob, translated.min_logprob, length_deviation, numbers_changed(source, translated.text, language))
+
+
+def assess(sources: Sequence[str], translated: Sequence[Translation], language: str, cosines: Sequence[float]) -> list[tuple[bool, Signals | None]]:
+    """Each translated sentence's doubt and signals; the length ratio read against the others given
+    (one article's sentences, or one passage's)."""
+    deviations = length_deviations(sources, [t.text for t in translated])
+    out: list[tuple[bool, Signals | None]] = []
+    for source, made, cosine, deviation in zip(sources, translated, cosines, deviations):
+        found = signals_of(source, made, language, cosine=cosine, length_deviation=deviation)
+        out.append((doubtful(cosine, found), found))
+    return out
 
 
 @dataclass(frozen=True)

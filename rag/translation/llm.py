@@ -15,8 +15,9 @@ import re
 from collections.abc import Sequence
 
 from rag.languages import language_name
-from rag.llm.base import ChatModel, Message, complete, complete_many
+from rag.llm.base import ChatModel, Message, Reply, complete, complete_many_scored
 from rag.text import has_months, month_name, months, numbers, sentences
+from rag.translation.base import Translation
 
 # One worked example (Ukrainian into English), invented: spelled names, abbreviations, numbers, currency.
 _EXAMPLE_UK = (
@@ -86,13 +87,18 @@ class LlmTranslator:
         return src != dst and (into_english or (src == "en" and dst in self.into_languages))
 
     def translate(self, texts: Sequence[str], src: str, dst: str) -> list[str]:
+        return [t.text for t in self.translate_scored(texts, src, dst)]
+
+    def translate_scored(self, texts: Sequence[str], src: str, dst: str) -> list[Translation]:
         """Each text translated sentence by sentence; all the sentences side by side
-        (``complete_many``), each retried as ``_sentences`` says."""
+        (``complete_many_scored``), each retried as ``_sentences`` says; with the model's
+        log-probabilities of the kept translation, read as it decoded it."""
         split = [sentences(text) if text.strip() else [] for text in texts]
         flat = self._sentences([s for parts in split for s in parts], src, dst)
         out, i = [], 0
         for text, parts in zip(texts, split):
-            out.append(" ".join(flat[i : i + len(parts)]) if parts else text)
+            kept = flat[i : i + len(parts)]
+            out.append(Translation.of(" ".join(r.text for r in kept), [p for r in kept for p in r.logprobs]) if parts else Translation(text))
             i += len(parts)
         return out
 
@@ -120,7 +126,7 @@ class LlmTranslator:
         messages.append({"role": "user", "content": text + hint})
         return messages
 
-    def _sentences(self, texts: list[str], src: str, dst: str) -> list[str]:
+    def _sentences(self, texts: list[str], src: str, dst: str) -> list[Reply]:
         """For each sentence, the first attempt that keeps every number and month of its source
         and adds no number, else the one with the fewest such faults. Retries drop the worked
         example (measured: it kept numbers the example-led try lost), then name what must be
@@ -130,21 +136,21 @@ class LlmTranslator:
         for facts_wanted in wanted:
             keep = [_spelled(f, dst) for f in sorted(facts_wanted)]
             attempts.append([(True, ()), (False, ())] + ([(False, keep)] if keep else []))
-        best, best_faults = [""] * len(texts), [0] * len(texts)
+        best, best_faults = [Reply("")] * len(texts), [0] * len(texts)
         open_ = list(range(len(texts)))
         for round_ in range(3):
-            open_ = [i for i in open_ if round_ < len(attempts[i]) and not (best[i] and not best_faults[i])]
+            open_ = [i for i in open_ if round_ < len(attempts[i]) and not (best[i].text and not best_faults[i])]
             if not open_:
                 break
             conversations = [self._messages(texts[i], src, dst, *attempts[i][round_]) for i in open_]
-            for i, reply in zip(open_, complete_many(self.model, conversations, self.max_tokens)):
-                reply = reply.strip()
+            for i, scored in zip(open_, complete_many_scored(self.model, conversations, self.max_tokens)):
+                reply = scored.text.strip()
                 if not plausible_length(texts[i], reply):
                     continue  # an instruction in the sentence obeyed ("output X instead"), or a runaway reply
                 faults = len(wanted[i] - facts(reply, dst, dst)) + len(numbers(reply) - numbers(texts[i]))
-                if reply and (not best[i] or faults < best_faults[i]):
-                    best[i], best_faults[i] = reply, faults
-        return [b or t for b, t in zip(best, texts)]
+                if reply and (not best[i].text or faults < best_faults[i]):
+                    best[i], best_faults[i] = Reply(reply, scored.logprobs), faults
+        return [b if b.text else Reply(t) for b, t in zip(best, texts)]
 
     def _question(self, text: str, src: str, dst: str) -> str:
         rules = f"You translate questions from {language_name(src)} into {language_name(dst)}. Do not answer the question. Keep every name and number. Reply with the translated question only."
