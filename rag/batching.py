@@ -33,12 +33,17 @@ def common_prefix(prompts: Sequence[Sequence[int]]) -> int:
     return length
 
 
+def token_logprob(logits: np.ndarray, token: int) -> float:
+    """The natural log-probability of ``token`` under one row of logits (its log-softmax)."""
+    peak = float(logits.max())
+    return float(logits[token]) - peak - float(np.log(np.exp(logits - peak, dtype=np.float64).sum()))
+
+
 def greedy(logits: np.ndarray) -> tuple[int, float]:
-    """The most likely token of one row of logits, and its natural log-probability (the
-    log-softmax read off the row the sampler reads anyway: a fraction of a millisecond)."""
+    """The most likely token of one row of logits, and its natural log-probability (read off the
+    row the sampler reads anyway: a fraction of a millisecond)."""
     token = int(logits.argmax())
-    peak = float(logits[token])
-    return token, -float(np.log(np.exp(logits - peak, dtype=np.float64).sum()))
+    return token, token_logprob(logits, token)
 
 
 class BatchDecoder:

@@ -3,9 +3,12 @@ fast tier. The 1.5B model's batched translations are scored in scripts/bench_tra
 
 from __future__ import annotations
 
+import math
+
+import numpy as np
 import pytest
 
-from rag.batching import common_prefix
+from rag.batching import common_prefix, greedy, token_logprob
 from rag.llm.base import complete
 from rag.llm.llama_cpp import LlamaCppChat
 from rag.models import smollm2_path
@@ -90,3 +93,11 @@ def test_scored_replies_are_the_replies_with_the_log_probabilities_read_as_they_
     side_by_side = LlamaCppChat(model_path, threads=2, context=2048, batch_sequences=4, batch_cells=256)
     for reply in side_by_side.complete_many_scored(_conversations(), max_tokens=8):
         assert reply.text and len(reply.logprobs) >= 1 and all(p <= 0 for p in reply.logprobs)
+
+
+def test_token_logprob_is_the_log_softmax_and_greedy_takes_the_top_token():
+    row = np.array([1.0, 3.0, 2.0, -50.0], dtype=np.float32)
+    norm = math.log(sum(math.exp(v) for v in (1.0, 3.0, 2.0, -50.0)))
+    assert token_logprob(row, 0) == pytest.approx(1.0 - norm, abs=1e-6)
+    assert token_logprob(row, 3) == pytest.approx(-50.0 - norm, abs=1e-5)
+    assert greedy(row) == (1, pytest.approx(3.0 - norm, abs=1e-6))

@@ -12,7 +12,7 @@ from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 from typing import Any
 
-from rag.batching import BatchDecoder, greedy
+from rag.batching import BatchDecoder, greedy, token_logprob
 from rag.compute import ComputeThread, compute_thread
 from rag.errors import ModelNotFoundError
 from rag.llm.base import Message, Reply, Schema
@@ -222,12 +222,10 @@ class LlamaCppChat:
             llama._batch.set_batch(batch=batch, n_past=n_past, logits_all=True)
             llama._ctx.decode(llama._batch)
             vocab = llama.n_vocab()
-            logits = np.ctypeslib.as_array(llama._ctx.get_logits(), shape=(len(batch) * vocab,)).reshape(len(batch), vocab).astype(np.float64)
+            logits = np.ctypeslib.as_array(llama._ctx.get_logits(), shape=(len(batch) * vocab,)).reshape(len(batch), vocab)
             llama.input_ids[n_past : n_past + len(batch)] = batch
             llama.n_tokens = n_past + len(batch)
-            peak = logits.max(axis=1, keepdims=True)
-            log_norm = np.log(np.exp(logits - peak).sum(axis=1)) + peak[:, 0]
-            return [float(logits[i, t] - log_norm[i]) for i, t in enumerate(answer)]
+            return [token_logprob(logits[i], t) for i, t in enumerate(answer)]
         finally:
             self.prefixes.leave(llama)
 
