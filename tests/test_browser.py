@@ -12,8 +12,10 @@ from pathlib import Path
 
 import pytest
 
+from rag.llm.scripted import ScriptedChat
+from rag.prompting import doubt_warning
 from rag.settings import Settings
-from rag.wiring import build_ingestor, build_pipeline
+from rag.wiring import build_ingestor, build_parts, build_pipeline
 from tests.conftest import REPO, SEEDS, require
 from tests.test_ui import serving
 from ui.app import EMPTY_QUESTION, EXAMPLES
@@ -207,5 +209,56 @@ def test_upload_filters_and_provenance_in_chromium(chromium, fast_settings, tmp_
             summaries = answer.locator(".citation summary").all_inner_texts()
             assert summaries and all("Baltic Coast Herald" in s for s in summaries), summaries
             page.screenshot(path=str(REPO / "artifacts" / "upload.png") if (REPO / "artifacts").is_dir() else str(tmp_path / "upload.png"))
+        finally:
+            browser.close()
+
+
+class UnsureTranslator(ScriptedChat):
+    """The scripted model, reporting a low log-probability (-1.5 nats) for every word it writes,
+    as the local model does for a translation it is unsure of."""
+
+    def stream_scored(self, messages, max_tokens):  # type: ignore[no-untyped-def]
+        return ((piece, -1.5) for piece in self.stream(messages, max_tokens))
+
+
+# Invented Ukrainian news text.
+UKRAINIAN_ARTICLE = (
+    "Міст через річку в Лозовому відремонтують до кінця травня.\n\n"
+    "Про це в понеділок повідомив голова громади Петро Коваленко. "
+    "Роботи коштуватимуть дванадцять мільйонів гривень, а автобуси тим часом їздитимуть об'їзною дорогою."
+)
+
+
+def test_doubtful_translation_marked_in_chromium(chromium, fast_settings, tmp_path):
+    """A Ukrainian article whose every translated sentence the translating model was unsure of:
+    the answer says it rests only on doubtful translations, and the opened citation marks the
+    quoted English as doubtful, says why, and shows the original first."""
+    from playwright.sync_api import expect, sync_playwright
+
+    articles = tmp_path / "articles"
+    articles.mkdir()
+    (articles / "lozove.txt").write_text(UKRAINIAN_ARTICLE, encoding="utf-8")
+    settings = fast_settings.model_copy(update={"min_relevance": 0.0})
+    parts = build_parts(settings, UnsureTranslator())
+    build_ingestor(settings, parts=parts).ingest_folder(articles)
+
+    with serving(build_pipeline(settings, parts=parts)) as url, sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=str(chromium), args=CHROMIUM_ARGS)
+        try:
+            page = browser.new_page(viewport={"width": 1400, "height": 1100})
+            page.goto(url)
+            page.locator("#question textarea").fill("When will the bridge be repaired?")
+            page.locator("#question textarea").press("Enter")
+            answer = page.locator("#chat .newsrag-answer").last
+            expect(answer.locator("a.cite-link").first).to_be_visible(timeout=30_000)
+            expect(answer.locator("p.answer")).to_contain_text(doubt_warning("en"))
+            answer.locator("a.cite-link").first.click()
+            citation = answer.locator("details.citation").first
+            expect(citation.locator(".doubt-note")).to_contain_text("doubtful (the translating model gave its own words a mean probability of 0.22)")
+            expect(citation.locator(".passage-english mark.evidence.doubtful")).to_have_count(1)
+            boxes = citation.locator(".passage").evaluate_all("nodes => nodes.map(n => n.className)")
+            assert boxes == ["passage passage-original", "passage passage-english"], boxes
+            ARTIFACTS.mkdir(parents=True, exist_ok=True)
+            page.screenshot(path=str(ARTIFACTS / "doubtful.png"), full_page=True)
         finally:
             browser.close()
