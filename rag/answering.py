@@ -24,7 +24,7 @@ from rag.errors import EmptyStoreError, QuestionError
 from rag.languages import detect
 from rag.llm.base import ChatModel, complete
 from rag.numbers import unsupported
-from rag.prompting import ANSWER_SCHEMA, MAX_EVIDENCE, NumberedSentence, answer_messages, condense_messages, doubt_warning, english_note, numbered_sentences, refusal
+from rag.prompting import ANSWER_SCHEMA, MAX_EVIDENCE, VERIFY_SCHEMA, NumberedSentence, answer_messages, condense_messages, doubt_warning, english_note, numbered_sentences, refusal, verify_messages
 from rag.queue import TranslationQueue
 from rag.retrieval import HybridRetriever, Retrieval
 from rag.screening import flag_paragraph
@@ -124,6 +124,7 @@ class Pipeline:
     queue: TranslationQueue | None = None  # articles waiting for translation: those a question needs go first
     translate_on_demand: bool = False  # translate a retrieved passage still stored as written (default setting True)
     reject_translation_below: float = 0.0  # such a translation less confident than this is not used (as at ingest)
+    verify_answers: bool = False  # ask the model whether the evidence states what is asked; refuse where it says not
 
     def articles(self) -> list[ArticleSummary]:
         return self.store.summaries()
@@ -244,6 +245,11 @@ class Pipeline:
             reason = "unsupported number"
         if not reason and similarity is not None and similarity < self.min_evidence_similarity:
             reason = "unrelated evidence"
+        if not reason and self.verify_answers and reply.answer is not None:
+            t0 = time.perf_counter()
+            if not self._states_answer(english_question, evidence, reply.answer):
+                reason = "does not answer"
+            timings["verify_s"] = time.perf_counter() - t0
         passages = list(dict.fromkeys(s.passage for s in evidence))
         if reason:
             draft = with_markers(reply.answer, passages) if reply.answer is not None else ""
@@ -252,6 +258,16 @@ class Pipeline:
             )
         citations = [_build_citation(n, hits[n - 1], [s.index for s in evidence if s.passage == n]) for n in passages]
         return Answer(with_markers(reply.answer, passages), "en", False, citations, question, english_question, note, timings, evidence_similarity=similarity, unsupported_numbers=stray)
+
+    def _states_answer(self, english_question: str, evidence: list[NumberedSentence], answer: str) -> bool:
+        """The model's second look: whether the evidence sentences state what the question asks
+        for (True where its reply cannot be read: the check refuses only on a clear no)."""
+        raw = complete(self.llm, verify_messages(english_question, evidence, answer), max_tokens=12, schema=VERIFY_SCHEMA)
+        try:
+            verdict = json.loads(raw)
+        except ValueError:
+            return True
+        return not (isinstance(verdict, dict) and verdict.get("states_answer") is False)
 
     def _evidence_similarity(self, questions: list[str], evidence: list[NumberedSentence], hits: list[ScoredChunk]) -> float | None:
         """The best cosine, in the multilingual embedder, between the question (as asked and in

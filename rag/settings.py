@@ -122,6 +122,10 @@ class Settings(BaseSettings):
     min_evidence_similarity: float = Field(
         default=0.0, description="Refuse an answer whose evidence sentences are less similar to the question than this, in the multilingual embedder (0: off; measured: see README)."
     )
+    verify_answers: bool = Field(
+        default=False,
+        description="Before an answer is shown, ask the model again whether its evidence sentences state what the question asks for, and refuse where it says they do not (about one more second a question; measured: docs/benchmarks.md, issue 22).",
+    )
     max_prompt_sentences: int = Field(
         default=5, description="Give the model only this many of the passages' sentences, those closest to the question in the English embedder (0: all; measured: see README)."
     )

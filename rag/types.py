@@ -198,7 +198,7 @@ class Answer:
     english_question: str = ""
     note: str = ""  # e.g. why the answer is in English
     timings: dict[str, float] = field(default_factory=dict)
-    refusal_reason: str = ""  # nothing relevant | not found | no evidence | unsupported number | unrelated evidence
+    refusal_reason: str = ""  # nothing relevant | not found | no evidence | unsupported number | unrelated evidence | does not answer
     evidence_similarity: float | None = None  # the question's closeness to its evidence (multilingual embedder); None: not measured
     passages: list[ScoredChunk] = field(default_factory=list)  # what retrieval found, best first: [n] cites passages[n - 1]
     prompt: list[dict[str, str]] = field(default_factory=list)  # the messages the model read; empty where it was not asked

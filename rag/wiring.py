@@ -244,6 +244,7 @@ def build_pipeline(settings: Settings, llm: ChatModel | None = None, parts: Part
         hide_flagged_sentences=settings.hide_flagged_sentences,
         evidence_embedder=multilingual.embedder if multilingual is not None else None,
         min_evidence_similarity=settings.min_evidence_similarity,
+        verify_answers=settings.verify_answers,
         max_prompt_sentences=settings.max_prompt_sentences,
         catalog=parts.catalog,
         gate=AnswerGate(settings.answer_lock_path),

@@ -11,7 +11,7 @@ import pytest
 from rag.answering import parse_reply, partial_answer
 from rag.errors import EmptyStoreError, ModelNotFoundError, QuestionError
 from rag.llm.scripted import ScriptedChat, quote_first_sentence
-from rag.prompting import ANSWER_SCHEMA, ANSWER_SYSTEM
+from rag.prompting import ANSWER_SCHEMA, ANSWER_SYSTEM, VERIFY_SCHEMA, VERIFY_SYSTEM
 from rag.settings import Settings
 from rag.types import Answer, Preview
 from rag.wiring import build_ingestor, build_pipeline
@@ -320,6 +320,37 @@ def test_an_answer_resting_on_a_sentence_unrelated_to_the_question_is_refused(fa
     assert refused.refused and refused.refusal_reason == "unrelated evidence" and refused.citations == []
     model.script = lambda messages: _reply([2], "At the Vostochny Cosmodrome")
     assert not pipeline.answer(question).refused
+
+
+def test_an_answer_whose_evidence_the_model_says_does_not_state_it_is_refused(fast_settings, meeting):
+    pipeline, model = _pipeline(fast_settings.model_copy(update={"min_relevance": -1.0, "verify_answers": True}), meeting)
+    verdicts: list[str] = []
+
+    def script(messages):  # type: ignore[no-untyped-def]
+        if messages[0]["content"] == VERIFY_SYSTEM:
+            return verdicts.pop(0)
+        return _reply([2], "At the Vostochny Cosmodrome")
+
+    model.script = script
+    question = "Where did Putin and Kim Jong Un meet?"
+    verdicts[:] = ['{"states_answer": false}']
+    refused = pipeline.answer(question)
+    assert refused.refused and refused.refusal_reason == "does not answer" and refused.citations == []
+    assert refused.text == "The articles don't say." and refused.draft == "At the Vostochny Cosmodrome [1]."
+    check = model.prompts[-1]
+    assert model.schemas[-1] == VERIFY_SCHEMA and check[0]["content"] == VERIFY_SYSTEM
+    # The check reads the question, the evidence sentence as the model was shown it, and the answer.
+    evidence = _sentence(_answer_prompt(model)[1]["content"], 2)
+    assert check[1]["content"] == f"Question: {question}\nSentences: {evidence}\nAnswer: At the Vostochny Cosmodrome"
+    assert "verify_s" in refused.timings
+
+    verdicts[:] = ['{"states_answer": true}']
+    assert not pipeline.answer(question).refused
+    verdicts[:] = ["not JSON"]  # an unreadable verdict refuses nothing
+    assert not pipeline.answer(question).refused
+    pipeline.verify_answers = False  # off: the model is not asked again
+    asked = len(model.prompts)
+    assert not pipeline.answer(question).refused and all(p[0]["content"] != VERIFY_SYSTEM for p in model.prompts[asked:])
 
 
 def test_the_model_can_be_given_only_the_sentences_closest_to_the_question(fast_settings, meeting):
