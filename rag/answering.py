@@ -224,7 +224,7 @@ class Pipeline:
         elif not answer.refused and language != "en":
             answer = replace(answer, text=with_quotes(answer.text, _evidence_quotes_in(answer.citations, language)))
         if not answer.refused and rests_on_doubt(answer.citations):
-            answer = replace(answer, text=f"{answer.text} {doubt_warning(answer.language)}")
+            answer = replace(answer, text=f"{answer.text} {doubt_warning(language)}")
         timings["total_s"] = time.perf_counter() - started
         yield answer
 

@@ -11,7 +11,7 @@ import pytest
 from rag.answering import parse_reply, partial_answer
 from rag.errors import EmptyStoreError, ModelNotFoundError, QuestionError
 from rag.llm.scripted import ScriptedChat, quote_first_sentence
-from rag.prompting import ANSWER_SCHEMA, ANSWER_SYSTEM, VERIFY_SCHEMA, VERIFY_SYSTEM
+from rag.prompting import ANSWER_SCHEMA, ANSWER_SYSTEM, DOUBT_WARNINGS, VERIFY_SCHEMA, VERIFY_SYSTEM
 from rag.settings import Settings
 from rag.types import Answer, Preview
 from rag.wiring import build_ingestor, build_pipeline
@@ -302,6 +302,15 @@ def test_a_doubtful_translation_can_be_shown_to_the_model_as_its_original(fast_s
         prompt = _answer_prompt(model)[-1]["content"]
         assert ("Путін і Кім Чен Ин зустрілися на космодромі Східний у середу." in prompt) == shown_as_original
         assert ("Kim plans to visit Vladivostok." in prompt) != shown_as_original
+
+
+def test_the_doubt_warning_is_in_the_question_language_where_we_write_it(fast_settings, ukrainian):
+    pipeline, model = _pipeline(fast_settings.model_copy(update={"min_relevance": 0.0}), ukrainian)
+    model.script = lambda messages: _reply([2], "At the Vostochny Cosmodrome.")
+    answer = pipeline.answer("Де зустрілися Путін і Кім Чен Ин?")
+    # Ukrainian is answered in English with a Ukrainian note; the warning is Ukrainian too.
+    assert answer.language == "en" and not answer.refused
+    assert answer.text.endswith(DOUBT_WARNINGS["uk"])
 
 
 def test_an_answer_resting_on_a_sentence_unrelated_to_the_question_is_refused(fast_settings, meeting):
