@@ -114,7 +114,7 @@ class Pipeline:
     min_relevance: float
     check_answer_numbers: bool = True  # refuse an answer stating a number its evidence does not hold as a value (rag.numbers)
     translate_questions: bool = True  # False: the model reads a question as asked (measured: see README)
-    doubtful_shown_as_original: bool = False  # show the original of a translation marked doubtful (measured: see README)
+    doubtful_in_prompt: str = "english"  # a translation marked doubtful as the model reads it: english | original | both (measured: docs/benchmarks.md)
     hide_flagged_sentences: bool = True  # keep sentences addressed to an AI (rag.screening) from the model; False only to measure the other defences
     evidence_embedder: BaseEmbedding | None = None  # the multilingual embedder: how close an answer's evidence is to the question
     min_evidence_similarity: float = 0.0  # refuse an answer whose evidence is less similar to the question than this
@@ -190,7 +190,7 @@ class Pipeline:
                 # The dense score was of the passage as written: the relevance floor reads its English.
                 timings["translate_passages_s"] = time.perf_counter() - t5
                 best_dense = max(best_dense, *similarities(self.retriever.embedder, [english_question], translated)[0])
-        shown = numbered_sentences(hits, self.doubtful_shown_as_original, self.hide_flagged_sentences)
+        shown = numbered_sentences(hits, self.doubtful_in_prompt, self.hide_flagged_sentences)
         if self.max_prompt_sentences and len(shown) > self.max_prompt_sentences:
             shown = closest_sentences(shown, english_question, self.retriever.embedder, self.max_prompt_sentences)
         # The relevance floor is a cosine of the English embedder: it says nothing of a question

@@ -63,16 +63,20 @@ class NumberedSentence:
     text: str
 
 
-def numbered_sentences(hits: list[ScoredChunk], doubtful_shown_as_original: bool = False, hide_flagged_sentences: bool = True) -> list[NumberedSentence]:
-    """The passages' English sentences, numbered from 1 across passages; with
-    ``doubtful_shown_as_original``, a translation marked doubtful (rag.translation.faithfulness) is
-    shown as its original sentence instead (off by default: measured, see README). Sentences flagged as
-    addressed to an AI (rag.screening) are never shown to the model (``hide_flagged_sentences=False``
-    only measures the other defences)."""
+def numbered_sentences(hits: list[ScoredChunk], doubtful_in_prompt: str = "english", hide_flagged_sentences: bool = True) -> list[NumberedSentence]:
+    """The passages' English sentences, numbered from 1 across passages. A translation marked
+    doubtful (rag.translation.faithfulness) is shown as ``doubtful_in_prompt`` says: its English,
+    the ``original`` sentence instead, or ``both``, the original in brackets after the English.
+    Sentences flagged as addressed to an AI (rag.screening) are never shown to the model
+    (``hide_flagged_sentences=False`` only measures the other defences)."""
     numbered: list[NumberedSentence] = []
     for passage, hit in enumerate(hits, start=1):
         for index, (span, (english, original)) in enumerate(zip(hit.chunk.sentences, hit.chunk.sentence_texts())):
-            text = original if doubtful_shown_as_original and span.doubtful and original.strip() else english
+            text = english
+            if span.doubtful and original.strip() and doubtful_in_prompt == "original":
+                text = original
+            elif span.doubtful and original.strip() and doubtful_in_prompt == "both":
+                text = f"{english} [original: {original}]"
             if text.strip() and not (span.flagged and hide_flagged_sentences):
                 numbered.append(NumberedSentence(len(numbered) + 1, passage, index, " ".join(text.split())))
     return numbered

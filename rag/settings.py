@@ -115,8 +115,9 @@ class Settings(BaseSettings):
     translate_questions: bool = Field(
         default=True, description="Translate a question not asked in English before retrieval and answering; False: the multilingual retriever and the model read it as asked (measured: see README)."
     )
-    doubtful_shown_as_original: bool = Field(
-        default=False, description="Give the model the original sentence instead of a translation marked doubtful (rag.translation.faithfulness.doubtful; measured: see README)."
+    doubtful_in_prompt: Literal["english", "original", "both"] = Field(
+        default="english",
+        description="What the model reads for a translation marked doubtful (rag.translation.faithfulness.doubtful): its English, the original sentence instead, or the English with the original beside it (measured: docs/benchmarks.md).",
     )
     hide_flagged_sentences: bool = Field(default=True, description="Keep sentences addressed to an AI (rag.screening) out of the model's passages; False only to measure the other defences.")
     min_evidence_similarity: float = Field(

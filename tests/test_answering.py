@@ -289,10 +289,11 @@ def test_a_number_read_in_a_sentence_the_model_did_not_name_cites_that_sentence(
     assert pipeline.answer("How long is the new quay of Norvik?").unsupported_numbers == ["400"]  # no shown sentence holds it
 
 
-def test_a_doubtful_translation_can_be_shown_to_the_model_as_its_original(fast_settings, ukrainian):
+def test_a_doubtful_translation_is_shown_to_the_model_as_its_english_its_original_or_both(fast_settings, ukrainian):
     # The scripted translator writes the same unrelated sentence for everything: low confidence.
-    for shown_as_original in (False, True):
-        settings = fast_settings.model_copy(update={"min_relevance": 0.0, "doubtful_shown_as_original": shown_as_original})
+    original = "Путін і Кім Чен Ин зустрілися на космодромі Східний у середу."
+    for shown in ("english", "original", "both"):
+        settings = fast_settings.model_copy(update={"min_relevance": 0.0, "doubtful_in_prompt": shown})
         pipeline, model = _pipeline(settings, ukrainian)
         model.script = lambda messages: _reply([2], "At the Vostochny Cosmodrome.")
         answer = pipeline.answer("Where did Putin and Kim Jong Un meet?")
@@ -300,8 +301,9 @@ def test_a_doubtful_translation_can_be_shown_to_the_model_as_its_original(fast_s
         assert answer.text.endswith("(This answer rests only on machine translations marked doubtful: check the original sentences.)")
         assert all(e.doubtful for c in answer.citations for e in c.evidence)
         prompt = _answer_prompt(model)[-1]["content"]
-        assert ("Путін і Кім Чен Ин зустрілися на космодромі Східний у середу." in prompt) == shown_as_original
-        assert ("Kim plans to visit Vladivostok." in prompt) != shown_as_original
+        assert (original in prompt) == (shown != "english")
+        assert ("Kim plans to visit Vladivostok." in prompt) == (shown != "original")
+        assert (f"Kim plans to visit Vladivostok. [original: {original}]" in prompt) == (shown == "both")
 
 
 def test_the_doubt_warning_is_in_the_question_language_where_we_write_it(fast_settings, ukrainian):
