@@ -30,6 +30,8 @@ import sacrebleu
 import yaml
 
 from rag.embedding import E5Embedding
+from rag.languages import language_name
+from rag.llm.base import complete_many
 from rag.models import ensure_default_model
 from rag.settings import Settings
 from rag.text import sentences
@@ -257,6 +259,35 @@ def report_product(items: list[Scored], folds: list[list[str]]) -> None:
         )
 
 
+def second_prompt(text: str, language: str) -> list[dict[str, str]]:
+    """Another wording of the translation request, for the agreement signal: the same sentence,
+    asked differently (no worked example, other rules)."""
+    rules = f"Translate the user's {language_name(language)} text into English. Output only the English translation, nothing else."
+    return [{"role": "system", "content": rules}, {"role": "user", "content": text}]
+
+
+def report_agreement(items: list[Scored], llm: Any, max_tokens: int, embedder: E5Embedding) -> None:
+    """Agreement between two decodings (issue 22): each aligned sentence translated again with
+    second_prompt, compared with the kept translation by the multilingual embedder. Alone, and
+    with the mean log-probability by the mean of their ranks (no fit), flagging 10 %."""
+    started = time.perf_counter()
+    seconds = complete_many(llm, [second_prompt(s.source, s.language) for s in items], max_tokens)
+    elapsed = time.perf_counter() - started
+    agreement = confidences([s.translation for s in items], seconds, embedder)
+    print(f"\nagreement of two decodings on {len(items)} aligned sentences (the second took {elapsed / len(items):.2f} s a sentence):")
+    hits, k = _found(items, {id(s): -a for s, a in zip(items, agreement)})
+    print(f"- agreement alone: finds {hits} of {k}; Spearman(agreement, chrF) {spearman(agreement, [s.chrf for s in items]):.2f}")
+    logprob_ranks = _ranks([s.signals.mean_logprob if s.signals else 0.0 for s in items])
+    agreement_ranks = _ranks(agreement)
+    joint = [(a + b) / 2 for a, b in zip(logprob_ranks, agreement_ranks)]
+    hits, k = _found(items, {id(s): -j for s, j in zip(items, joint)})
+    print(f"- with the mean log-probability (mean rank): finds {hits} of {k}; Spearman {spearman(joint, [s.chrf for s in items]):.2f}")
+    for language in sorted({s.language for s in items}):
+        group = [i for i, s in enumerate(items) if s.language == language]
+        found, wanted = _found([items[i] for i in group], {id(items[i]): -agreement[i] for i in group})
+        print(f"  {language}: agreement alone finds {found} of {wanted}")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--corpus", type=Path, default=Path("../shared/eval/xquad-parallel"))
@@ -264,6 +295,7 @@ def main() -> None:
     parser.add_argument("--languages", default="", help="comma-separated; default: every language of the corpus")
     parser.add_argument("--data-dir", type=Path, default=None, help="reuse this folder's translation cache (then the speed figures mean nothing)")
     parser.add_argument("--seed-references", default="tests/translation/seed_004.yaml", help="our own references for a seed article ('' to skip)")
+    parser.add_argument("--agreement", action="store_true", help="also translate each aligned sentence a second way and report the two decodings' agreement (doubles the time)")
     parser.add_argument("--batch-sequences", default="1,16", help="comma-separated llm_batch_sequences to run one after another (1: one sentence at a time)")
     args = parser.parse_args()
 
@@ -293,6 +325,8 @@ def main() -> None:
         print(f"\n{len(scored)} sentences in {seconds:.0f} s, {rates[sequences]:.2f} sentences/s")
         report_confidence(scored)
         report_detector(scored)
+        if args.agreement:
+            report_agreement([s for s in scored if s.signals is not None and s.reference is not None], llm, settings.translation_max_tokens, embedder)
         print(f"peak memory so far (max RSS): {resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024:.0f} MiB", flush=True)
         del translation, llm
     first = next(iter(rates))
