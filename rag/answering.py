@@ -302,10 +302,8 @@ class Pipeline:
                 texts = [" ".join(e.text.split()) for e in made]
                 cursor += len(group)
                 scores = confidences(group, texts, self.evidence_embedder) if self.evidence_embedder is not None else [1.0] * len(group)
-                assessed = assess(group, made, language, scores)
-                rejected = [score < self.reject_translation_below for score in scores]
-                texts = [o if no else t for o, t, no in zip(group, texts, rejected)]
-                assessed = [(doubt or no, signals) for (doubt, signals), no in zip(assessed, rejected)]
+                assessed = assess(group, made, language, scores, self.reject_translation_below)
+                texts = [o if score < self.reject_translation_below else t for o, t, score in zip(group, texts, scores)]
                 out[i] = replace(hits[i], chunk=translated_chunk(hits[i].chunk, texts, made_by, flag_paragraph(group, texts), scores, assessed))
         return out, [out[i].chunk.text for i in pending]
 

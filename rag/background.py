@@ -28,7 +28,7 @@ from typing import TypeVar
 
 from rag.errors import NewsRagError
 from rag.indexing import Ingestor
-from rag.llm.base import ChatModel, Message, Schema
+from rag.llm.base import ChatModel, Message, Schema, stream_scored
 from rag.queue import QueuedArticle, QueueStatus, TranslationQueue
 from rag.types import ArticleSummary
 
@@ -105,11 +105,8 @@ class YieldingChat:
         return self._yielding(messages, lambda: self.model.stream(messages, max_tokens=max_tokens, stop=stop, schema=schema))
 
     def stream_scored(self, messages: Sequence[Message], max_tokens: int) -> Iterator[tuple[str, float]]:
-        """The model's ``stream_scored`` (each token's log-probability) where it has one, as ``stream`` yields."""
-        scored = getattr(self.model, "stream_scored", None)
-        if scored is None:  # NaN: not read (rag.translation.base.Translation.of keeps none)
-            return ((piece, float("nan")) for piece in self.stream(messages, max_tokens))
-        return self._yielding(messages, lambda: scored(messages, max_tokens))
+        """rag.llm.base.stream_scored of the model, as ``stream`` yields."""
+        return self._yielding(messages, lambda: stream_scored(self.model, messages, max_tokens))
 
     def _yielding(self, messages: Sequence[Message], start: Callable[[], Iterator[T]]) -> Iterator[T]:
         self.gate.wait_idle(self.halt)

@@ -365,7 +365,7 @@ class Ingestor:
             flags = flag_paragraph(paragraph_texts, kept)
             for (start, end), sentence, translator, flagged, score in zip(paragraph_spans, kept, translators, flags, paragraph_scores):
                 doubtful, signals = next(assessed)
-                pieces.append(TranslatedSentence(sentence, start, end, translator, flagged, score, doubtful or score < self.reject_below, signals))
+                pieces.append(TranslatedSentence(sentence, start, end, translator, flagged, score, doubtful, signals))
         return chunk_article(article, pieces, original, self.chunk_chars, self.overlap)
 
     def _assessed(self, article: Article, texts: list[list[str]], translated: list[tuple[list[Translation], list[str]]], scores: list[list[float]]) -> list[tuple[bool, Signals | None]]:
@@ -380,7 +380,7 @@ class Ingestor:
         out: list[tuple[bool, Signals | None]] = [(False, None)] * len(rows)
         for language in {r[0] for r in rows if r[4]}:
             indexes = [i for i, r in enumerate(rows) if r[4] and r[0] == language]
-            for i, result in zip(indexes, assess([rows[i][1] for i in indexes], [rows[i][2] for i in indexes], language, [rows[i][3] for i in indexes])):
+            for i, result in zip(indexes, assess([rows[i][1] for i in indexes], [rows[i][2] for i in indexes], language, [rows[i][3] for i in indexes], self.reject_below)):
                 out[i] = result
         return out
 

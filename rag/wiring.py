@@ -22,7 +22,7 @@ from rag.embedding import E5Embedding, HashEmbedding, MiniLMEmbedding, OpenAIEmb
 from rag.errors import ConfigError
 from rag.indexing import Ingestor, MultilingualIndex
 from rag.lexical import LexicalIndex
-from rag.llm.base import ChatModel, complete_many, complete_many_scored
+from rag.llm.base import ChatModel, complete_many, complete_many_scored, stream_scored
 from rag.llm.llama_cpp import LlamaCppChat
 from rag.llm.openai_compatible import OpenAIChat
 from rag.llm.scripted import ScriptedChat
@@ -133,9 +133,8 @@ class _LazyLlm:
         return complete_many_scored(self._get(), conversations, max_tokens)
 
     def stream_scored(self, messages, max_tokens):  # type: ignore[no-untyped-def]
-        """The model's ``stream_scored`` where it has one (the background worker reads it)."""
-        inner = getattr(self._get(), "stream_scored", None)
-        return inner(messages, max_tokens) if inner is not None else ((piece, float("nan")) for piece in self.stream(messages, max_tokens))
+        """rag.llm.base.stream_scored of the model (the background worker reads it)."""
+        return stream_scored(self._get(), messages, max_tokens)
 
     def prefill(self, messages, interrupted):  # type: ignore[no-untyped-def]
         """LlamaCppChat.prefill where the model has one; a server reads its prompts itself."""

@@ -32,11 +32,6 @@ from rag.wiring import build_ingestor, build_llm, build_pipeline, build_translat
 
 LANGUAGES = ["en", "uk", "es", "de", "fr", "ru"]
 # A fixed, invented English text: the machine's prompt speed is read on it before and after.
-CALIBRATION_TEXT = (
-    "The town council of Marrow Bay met on Tuesday evening to discuss the repair of the old harbour wall, "
-    "which was damaged by a storm in the autumn. Engineers told the council that the work would take about "
-    "eleven weeks and that the fishing boats would have to use the northern quay until it was finished. "
-) * 3
 VARIANTS = {"default": {}, "prompt-lookup": "llm_prompt_lookup_tokens", "saved-prefixes": "llm_saved_prefixes", "max-sentences": "max_prompt_sentences"}
 COLUMNS = [
     ("evidence", "evidence_s"),
@@ -71,7 +66,7 @@ def _prompt_speed(llm: Any) -> str:
     measure = getattr(llm, "prompt_tokens_per_second", None)
     if measure is None:
         return "n/a (not an in-process model)"
-    return f"{statistics.median(measure(CALIBRATION_TEXT) for _ in range(3)):.0f} tokens/s"
+    return f"{statistics.median(measure() for _ in range(3)):.0f} tokens/s"
 
 
 def _ask(pipeline: Any, question: str) -> tuple[Answer, dict[str, float]]:

@@ -27,11 +27,6 @@ from ui.app import EXAMPLES
 
 REPO = Path(__file__).resolve().parent.parent
 DEV = REPO.parent / "shared" / "eval" / "xquad-dev" / "articles"
-CALIBRATION_TEXT = (
-    "The town council of Marrow Bay met on Tuesday evening to discuss the repair of the old harbour wall, "
-    "which was damaged by a storm in the autumn. Engineers told the council that the work would take about "
-    "eleven weeks and that the fishing boats would have to use the northern quay until it was finished. "
-) * 3
 
 
 def _p95(values: list[float]) -> float:
@@ -56,7 +51,7 @@ def main() -> None:
     queued = worker.queue.status().waiting
     for question in EXAMPLES:
         pipeline.answer(question)  # the model loaded, prefixes warm, each question's translation cached: both modes alike
-    speed = parts.llm._get().prompt_tokens_per_second(CALIBRATION_TEXT)  # type: ignore[attr-defined]
+    speed = parts.llm._get().prompt_tokens_per_second()  # type: ignore[attr-defined]
     print(f"machine: prompt processing {speed:.0f} tokens/s (read before); {queued} articles queued")
 
     translated: list[str] = []
@@ -83,7 +78,7 @@ def main() -> None:
                 print(f"  round {round_ + 1} {mode:4s} {times[mode][-1]:6.1f} s  refused={answer.refused}  {question}", flush=True)
             if mode == "busy":
                 worker.stop(60)
-    after = parts.llm._get().prompt_tokens_per_second(CALIBRATION_TEXT)  # type: ignore[attr-defined]
+    after = parts.llm._get().prompt_tokens_per_second()  # type: ignore[attr-defined]
     idle, busy = statistics.median(times["idle"]), statistics.median(times["busy"])
     print(f"answer time, {len(times['idle'])} answers a mode: idle median {idle:.2f} s (p95 {_p95(times['idle']):.2f}); busy median {busy:.2f} s (p95 {_p95(times['busy']):.2f})")
     print(f"busy / idle: {busy / idle:.3f} (median); per question: " + ", ".join(f"{b / i:.2f}" for i, b in zip(times["idle"], times["busy"])))

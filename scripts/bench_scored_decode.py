@@ -29,12 +29,6 @@ from rag.translation.faithfulness import assess
 from rag.translation.llm import LlmTranslator
 from rag.wiring import build_llm
 
-CALIBRATION_TEXT = (
-    "The town council of Marrow Bay met on Tuesday evening to discuss the repair of the old harbour wall, "
-    "which was damaged by a storm in the autumn. Engineers told the council that the work would take about "
-    "eleven weeks and that the fishing boats would have to use the northern quay until it was finished. "
-) * 3
-
 
 def main() -> None:
     parser = argparse.ArgumentParser()
@@ -51,7 +45,7 @@ def main() -> None:
         for path in sorted((args.corpus / "articles").glob(f"{language}_*.txt"))[: args.per_language]:
             work += [(language, s) for s in sentences(path.read_text(encoding="utf-8"))]
     complete(llm, translator.prompt("Привіт.", "uk", "en"), 8)  # loads the model; not counted
-    speed = statistics.median(llm.prompt_tokens_per_second(CALIBRATION_TEXT) for _ in range(3))
+    speed = statistics.median(llm.prompt_tokens_per_second() for _ in range(3))
 
     old: dict[int, tuple[float, str]] = {}
     new: dict[int, tuple[float, Translation]] = {}

@@ -5,7 +5,7 @@ text = complete(model, [{"role": "user", "content": "Hi"}], max_tokens=20)
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from typing import Any, Protocol
 
@@ -30,6 +30,12 @@ class Reply:
     text: str
     logprobs: tuple[float, ...] = ()
 
+    @classmethod
+    def of_pieces(cls, pieces: Iterable[tuple[str, float]]) -> Reply:
+        """The reply of (text, log-probability) pieces as ``stream_scored`` yields them."""
+        kept = list(pieces)
+        return cls("".join(text for text, _ in kept).strip(), tuple(logprob for _, logprob in kept))
+
 
 def complete(model: ChatModel, messages: Sequence[Message], max_tokens: int, stop: Sequence[str] = (), schema: Schema | None = None) -> str:
     return "".join(model.stream(messages, max_tokens=max_tokens, stop=stop, schema=schema))
@@ -53,9 +59,15 @@ def complete_many_scored(model: ChatModel, conversations: Sequence[Sequence[Mess
         return list(scored(conversations, max_tokens))
     one_by_one = getattr(model, "stream_scored", None)  # e.g. the background worker's YieldingChat
     if one_by_one is not None:
-        replies = []
-        for messages in conversations:
-            pieces = list(one_by_one(messages, max_tokens))
-            replies.append(Reply("".join(text for text, _ in pieces).strip(), tuple(logprob for _, logprob in pieces)))
-        return replies
+        return [Reply.of_pieces(one_by_one(messages, max_tokens)) for messages in conversations]
     return [Reply(text) for text in complete_many(model, conversations, max_tokens)]
+
+
+def stream_scored(model: ChatModel, messages: Sequence[Message], max_tokens: int) -> Iterator[tuple[str, float]]:
+    """The greedy reply a piece at a time with its log-probability: the model's ``stream_scored``
+    where it has one, else its ``stream`` with NaN (not read; rag.translation.base.Translation.of
+    keeps none)."""
+    scored = getattr(model, "stream_scored", None)
+    if scored is not None:
+        return scored(messages, max_tokens)
+    return ((piece, float("nan")) for piece in model.stream(messages, max_tokens=max_tokens))

@@ -18,6 +18,13 @@ from rag.errors import ModelNotFoundError
 from rag.llm.base import Message, Reply, Schema
 from rag.llm.prefix_cache import PrefixStates
 
+# Invented text whose reading speed the benchmarks quote as the machine's (prompt_tokens_per_second).
+CALIBRATION_TEXT = (
+    "The town council of Marrow Bay met on Tuesday evening to discuss the repair of the old harbour wall, "
+    "which was damaged by a storm in the autumn. Engineers told the council that the work would take about "
+    "eleven weeks and that the fishing boats would have to use the northern quay until it was finished. "
+) * 3
+
 
 class LlamaCppChat:
     """A GGUF model run by llama-cpp-python in this process; loaded on first use.
@@ -83,7 +90,7 @@ class LlamaCppChat:
     def tokens(self, text: str) -> int:
         return self._compute.run(lambda: len(self._model().tokenize(text.encode(), add_bos=False, special=True)))
 
-    def prompt_tokens_per_second(self, text: str) -> float:
+    def prompt_tokens_per_second(self, text: str = CALIBRATION_TEXT) -> float:
         """The machine's prompt-processing speed on ``text``, read from an empty cache (benchmarks
         quote it beside their figures, so a slow day can be told from a slow change)."""
         return self._compute.run(lambda: self._prompt_speed(text))
@@ -128,8 +135,7 @@ class LlamaCppChat:
         return self._compute.stream(lambda: self._greedy_pieces(messages, max_tokens))
 
     def _greedy(self, messages: Sequence[Message], max_tokens: int) -> Reply:
-        pieces = list(self._greedy_pieces(messages, max_tokens))
-        return Reply("".join(text for text, _ in pieces).strip(), tuple(logprob for _, logprob in pieces))
+        return Reply.of_pieces(self._greedy_pieces(messages, max_tokens))
 
     def _greedy_pieces(self, messages: Sequence[Message], max_tokens: int) -> Iterator[tuple[str, float]]:
         """Greedy decoding here rather than by create_chat_completion (the same tokens: tests

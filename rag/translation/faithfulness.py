@@ -68,14 +68,15 @@ def signals_of(source: str, translated: Translation, language: str, *, cosine: f
     return Signals(cosine, translated.mean_logprob, translated.min_logprob, length_deviation, numbers_changed(source, translated.text, language))
 
 
-def assess(sources: Sequence[str], translated: Sequence[Translation], language: str, cosines: Sequence[float]) -> list[tuple[bool, Signals | None]]:
+def assess(sources: Sequence[str], translated: Sequence[Translation], language: str, cosines: Sequence[float], reject_below: float = 0.0) -> list[tuple[bool, Signals | None]]:
     """Each translated sentence's doubt and signals; the length ratio read against the others given
-    (one article's sentences, or one passage's)."""
+    (one article's sentences, or one passage's). A translation whose cosine is under
+    ``reject_below`` is not kept (the original stands in) and is doubtful too."""
     deviations = length_deviations(sources, [t.text for t in translated])
     out: list[tuple[bool, Signals | None]] = []
     for source, made, cosine, deviation in zip(sources, translated, cosines, deviations):
         found = signals_of(source, made, language, cosine=cosine, length_deviation=deviation)
-        out.append((doubtful(cosine, found), found))
+        out.append((doubtful(cosine, found) or cosine < reject_below, found))
     return out
 
 
