@@ -35,7 +35,7 @@ def ingest_main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument(
         "--defer-translation",
         action="store_true",
-        help="store articles that need translating as written (searchable at once) and queue them for `newsrag-translate` or the chat (setting defer_translation)",
+        help="store articles that need translating as written (searchable at once) and queue them for `newsrag-translate` or the chat, with English chunks' multilingual vectors (setting defer_translation)",
     )
     args = parser.parse_args(argv)
 
@@ -69,7 +69,9 @@ def ingest_main(argv: Sequence[str] | None = None) -> int:
             console.print(f"[red]failed[/red] {s.message}")
         waiting = ingestor.queue.status().waiting if ingestor.queue else 0
         if waiting:
-            console.print(f"{waiting} articles wait for translation, searchable in their own language until then: run `newsrag-translate`, or leave the chat running.")
+            console.print(
+                f"{waiting} articles wait for translation (English ones: for their multilingual vectors), searchable in their own language until then: run `newsrag-translate`, or leave the chat running."
+            )
         return 1 if failed and len(failed) == len(summaries) else 0
 
     return _run(body)

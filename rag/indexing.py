@@ -9,8 +9,9 @@ article whose file changed replaces its chunks only after the new ones are store
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from dataclasses import dataclass, replace
+from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from llama_index.core.base.embeddings.base import BaseEmbedding
@@ -22,7 +23,8 @@ from rag.languages import detect, detect_paragraph
 from rag.lexical import LexicalIndex
 from rag.loading import MAX_ARTICLE_BYTES, ParsedArticle
 from rag.queue import QueuedArticle, TranslationQueue
-from rag.readers import ARCHIVE_SUFFIXES, Blob, Limits, Skipped, file_blob, read_blob, walk
+from rag.readahead import read_ahead
+from rag.readers import ARCHIVE_SUFFIXES, STREAMED_SUFFIXES, Blob, Limits, Skipped, file_blob, read_blob, walk
 from rag.readers.archive import zip_blobs
 from rag.screening import flag_paragraph
 from rag.text import split_sentences
@@ -62,6 +64,24 @@ class MultilingualIndex:
 
 
 @dataclass
+class _Batch:
+    """Articles waiting to be embedded and written together (Ingestor.batched), with what
+    follows their write: their entries in the duplicate catalogue and the translation queue."""
+
+    articles: dict[str, tuple[list[Chunk], StepCallback]] = field(default_factory=dict)
+    catalogued: dict[str, tuple[list[str], list[int], Copy]] = field(default_factory=dict)
+    queued: list[tuple[ParsedArticle, str]] = field(default_factory=list)
+    failed: dict[str, str] = field(default_factory=dict)  # source -> why its write failed
+
+    def chunks(self) -> int:
+        return sum(len(chunks) for chunks, _ in self.articles.values())
+
+
+# What reading one file gives: its articles, and a failed summary for each part that could not be read.
+ReadItems = list[ParsedArticle | ArticleSummary]
+
+
+@dataclass
 class Ingestor:
     store: ChromaStore
     embedder: BaseEmbedding
@@ -76,8 +96,11 @@ class Ingestor:
     reject_below: float = 0.0  # a translation less confident than this is not kept (rag.translation.confidence)
     lexical: LexicalIndex | None = None  # BM25 over the English chunks, on disk; None: not kept
     queue: TranslationQueue | None = None  # articles stored as written, waiting for translation (rag.background)
-    defer_translation: bool = False  # with a queue: store as written and queue, instead of translating now
+    defer_translation: bool = False  # with a queue: store as written and queue, instead of translating now; English chunks' multilingual vectors are queued too
     english_originals: bool = True  # False: English chunks get no multilingual vector (faster English ingest)
+    batch_chunks: int = 1  # a folder's articles embedded and written this many chunks at a time (1: one article at a time)
+    read_workers: int = 0  # threads that read and parse a folder's files ahead of the embedding (0: none)
+    _batch: _Batch | None = field(default=None, init=False, repr=False)
 
     def _stores(self) -> list[ChromaStore]:
         return [self.store] + ([self.multilingual.store] if self.multilingual else [])
@@ -85,12 +108,19 @@ class Ingestor:
     def stored_hashes(self) -> dict[str, str]:
         """source -> content hash, for articles complete in every collection. The multilingual
         collection is written before the main one, so an article in the main one only (English,
-        with ``english_originals`` off) is complete too."""
+        with ``english_originals`` off, or its multilingual vectors queued) is complete too."""
         stored = self.store.article_hashes()
         if self.multilingual:
             other = self.multilingual.store.article_hashes()
-            stored = {k: v for k, v in stored.items() if other.get(k, v if not self.english_originals else None) == v}
+            main_only = not self.english_originals or self._queues_originals()
+            stored = {k: v for k, v in stored.items() if other.get(k, v if main_only else None) == v}
         return stored
+
+    def _queues_originals(self) -> bool:
+        """English chunks get their multilingual vectors from the queue's worker, not the ingest
+        (with ``defer_translation``): an English archive is searchable sooner (MiniLM and BM25
+        find it; questions in other languages are translated), e5 follows in the background."""
+        return self.defer_translation and self.queue is not None and self.english_originals and self.multilingual is not None
 
     def read_limits(self) -> Limits:
         return replace(self.limits or Limits(), max_article_bytes=self.max_article_bytes)
@@ -105,13 +135,15 @@ class Ingestor:
         stored = self.stored_hashes()
         summaries: list[ArticleSummary] = []
         seen_files: set[str] = set()
-        for item in walk(folder, self.read_limits()):
-            if isinstance(item, Skipped):
-                seen_files.add(_file_of(item.source))
-                summaries.append(_failed(item.source, item.reason))
-                continue
-            seen_files.add(item.file)
-            summaries.extend(self.ingest_blob(item, stored, on_step))
+        with self.batched() as failed:
+            for item, read in read_ahead(walk(folder, self.read_limits()), self._read, self.read_workers):
+                if isinstance(item, Skipped):
+                    seen_files.add(_file_of(item.source))
+                    summaries.append(_failed(item.source, item.reason))
+                    continue
+                seen_files.add(item.file)
+                summaries.extend(self.ingest_blob(item, stored, on_step, read))
+        summaries = _with_failures(summaries, failed)
         if prune:
             summaries.extend(self.prune(seen_files))
         return summaries
@@ -142,22 +174,45 @@ class Ingestor:
             out.append(ArticleSummary(source, "", None, "", "", removed, status="pruned"))
         return out
 
-    def ingest_blob(self, blob: Blob, stored: dict[str, str] | None = None, on_step: StepCallback = _no_progress) -> list[ArticleSummary]:
-        """The articles of one file (or zip member): one summary each, a failed one for each part
-        that could not be read."""
-        stored = self.stored_hashes() if stored is None else stored
-        out: list[ArticleSummary] = []
+    @contextmanager
+    def batched(self) -> Iterator[dict[str, str]]:
+        """Within it, stored articles are embedded and written together, ``batch_chunks`` chunks
+        at a time (a few large calls to the embedders, Chroma and the lexical index instead of
+        several small ones per article); all is written when it ends. Yields source -> reason
+        for the articles whose write failed, filled by the end: their summaries said stored.
+        A kill loses only the batch being gathered: the next ingest stores it again."""
+        if self._batch is not None or self.batch_chunks <= 1:
+            yield {}
+            return
+        self._batch = _Batch()
+        try:
+            yield self._batch.failed
+            self._flush()
+        finally:
+            self._batch = None
+
+    def _read(self, item: Blob | Skipped) -> ReadItems | None:
+        """A file's articles, read and parsed (on a read-ahead thread); None for a skipped file,
+        and for an export, which is read as it is ingested (its articles are never all held)."""
+        if isinstance(item, Skipped) or item.name.lower().endswith(STREAMED_SUFFIXES):
+            return None
+        return list(self._articles_of(item))
+
+    def _articles_of(self, blob: Blob) -> Iterator[ParsedArticle | ArticleSummary]:
         try:
             for item in read_blob(blob, self.read_limits()):
-                if isinstance(item, Skipped):
-                    out.append(_failed(item.source, item.reason))
-                else:
-                    out.append(self.ingest_parsed(item, blob.file, stored.get(item.source), on_step))
+                yield _failed(item.source, item.reason) if isinstance(item, Skipped) else item
         except ArticleError as error:
-            out.append(_failed(error.source, str(error).removeprefix(f"{error.source}: ")))
+            yield _failed(error.source, str(error).removeprefix(f"{error.source}: "))
         except NewsRagError as error:
-            out.append(_failed(blob.name, str(error)))
-        return out
+            yield _failed(blob.name, str(error))
+
+    def ingest_blob(self, blob: Blob, stored: dict[str, str] | None = None, on_step: StepCallback = _no_progress, read: Iterable[ParsedArticle | ArticleSummary] | None = None) -> list[ArticleSummary]:
+        """The articles of one file (or zip member), or ``read``, what reading it gave: one summary
+        each, a failed one for each part that could not be read."""
+        stored = self.stored_hashes() if stored is None else stored
+        items = self._articles_of(blob) if read is None else read
+        return [item if isinstance(item, ArticleSummary) else self.ingest_parsed(item, blob.file, stored.get(item.source), on_step) for item in items]
 
     def ingest_path(self, path: Path, name: str, on_step: StepCallback = _no_progress) -> list[ArticleSummary]:
         """The articles of one file on disk (a zip's members included), stored under ``name``."""
@@ -168,9 +223,10 @@ class Ingestor:
         self.sync_lexical()
         stored = self.stored_hashes()
         out: list[ArticleSummary] = []
-        for item in items:
-            out.extend([_failed(item.source, item.reason)] if isinstance(item, Skipped) else self.ingest_blob(item, stored, on_step))
-        return out
+        with self.batched() as failed:
+            for item in items:
+                out.extend([_failed(item.source, item.reason)] if isinstance(item, Skipped) else self.ingest_blob(item, stored, on_step))
+        return _with_failures(out, failed)
 
     def ingest_file(self, path: Path, stored: str | None = None, on_step: StepCallback = _no_progress) -> ArticleSummary:
         """Ingest one single-article file; a bad file yields a 'failed' summary and leaves the store as it was."""
@@ -199,14 +255,26 @@ class Ingestor:
                 # ingest takes it up again (the translation cache keeps the finished sentences).
                 # A changed one keeps its previous translation until the new one is done.
                 self._store_provisional(article, parsed.original, stored, on_step)
+                self._flush()  # searchable now, not when the batch is full
                 on_step = self._recording_progress(on_step)
             chunks = self.chunks_for(article, parsed.original, on_step)
             self._store(article.source, chunks, on_step)
             self._catalogue(parsed)
+            if self._queues_originals() and any(c.language == TARGET_LANGUAGE for c in chunks):
+                self._enqueue(parsed, article.file or parsed.source)
         except NewsRagError as error:
             message = str(error) if isinstance(error, ArticleError) else f"{parsed.source}: {error}"
             return _failed(parsed.source, message.removeprefix(f"{parsed.source}: "))
         return self._summary(article, chunks, "replaced" if stored else "stored")
+
+    def _enqueue(self, parsed: ParsedArticle, file: str) -> None:
+        """Puts the article in the queue; within ``batched``, once its batch is written (a worker
+        reads the store)."""
+        assert self.queue is not None
+        if self._batch is not None:
+            self._batch.queued.append((parsed, file))
+        else:
+            self.queue.put(parsed, file)
 
     def _summary(self, article: Article, chunks: list[Chunk], status: str, message: str = "") -> ArticleSummary:
         translators = "+".join(sorted({c.translator for c in chunks}))
@@ -240,7 +308,7 @@ class Ingestor:
         it in the translation queue."""
         assert self.queue is not None
         chunks = self._store_provisional(article, parsed.original, stored, on_step) if stored is None or stored.endswith(PENDING) else []
-        self.queue.put(parsed, article.file or parsed.source)
+        self._enqueue(parsed, article.file or parsed.source)
         self._catalogue(parsed)
         status = "unchanged" if chunks and stored == chunks[0].article_hash else "replaced" if stored else "stored"
         return self._summary(article, chunks, status, QUEUED_NOTE) if chunks else replace(self._unchanged(parsed), status="replaced", message=QUEUED_NOTE)
@@ -254,7 +322,7 @@ class Ingestor:
             if not current:
                 return ArticleSummary(parsed.source, parsed.title, parsed.date, "", "", 0, status="pruned", message=f"{parsed.source}: no longer stored; not translated.")
             if current[0].article_hash == stored_hash(parsed.content_hash):
-                return self._unchanged(parsed)
+                return self._add_originals(parsed, current, on_step)
             article = identify(parsed, item.file)
             chunks = self.chunks_for(article, parsed.original, self._recording_progress(on_step))
             self._store(article.source, chunks, on_step)
@@ -262,6 +330,18 @@ class Ingestor:
             message = str(error) if isinstance(error, ArticleError) else f"{parsed.source}: {error}"
             return _failed(parsed.source, message.removeprefix(f"{parsed.source}: "))
         return self._summary(article, chunks, "replaced")
+
+    def _add_originals(self, parsed: ParsedArticle, chunks: list[Chunk], on_step: StepCallback) -> ArticleSummary:
+        """Gives the stored English chunks that lack one their multilingual vector (queued by
+        an ingest with ``defer_translation``); 'unchanged' when none lacks it."""
+        have = set(self.multilingual.store.ids_for_source(parsed.source)) if self.multilingual and self.english_originals else None
+        missing = [c for c in chunks if c.language == TARGET_LANGUAGE and c.id not in have] if have is not None else []
+        if not missing or self.multilingual is None:
+            return self._unchanged(parsed)
+        on_step(parsed.source, "embed", 0, len(missing))
+        self.multilingual.store.add(missing, self.multilingual.embedder.get_text_embedding_batch([c.original_text for c in missing]))
+        on_step(parsed.source, "embed", len(missing), len(missing))
+        return replace(self._unchanged(parsed), status="replaced", message=f"{len(missing)} English chunks given their multilingual vectors.")
 
     def _original_of(self, parsed: ParsedArticle) -> ArticleSummary | None:
         """For a copy of a story already stored (syndication, a page saved twice): records this
@@ -271,6 +351,8 @@ class Ingestor:
         text = "\n".join(p.text for p in parsed.paragraphs)
         sig = duplicates.signature(text)
         keys = duplicates.bands(sig)
+        if self._batch is not None and any(a == b for other, _, _ in self._batch.catalogued.values() for a, b in zip(keys, other)):
+            self._flush()  # it may copy an article not written yet
         best, score = None, 0.0
         for source, other in self.catalog.candidates(keys).items():
             if source != parsed.source and (s := duplicates.similarity(sig, other)) >= max(score, duplicates.DUPLICATE_AT):
@@ -302,7 +384,11 @@ class Ingestor:
         if self.catalog is None:
             return
         sig = duplicates.signature("\n".join(p.text for p in parsed.paragraphs))
-        self.catalog.put(parsed.source, duplicates.bands(sig), sig, Copy(parsed.source, parsed.outlet, parsed.url, parsed.date))
+        entry = (duplicates.bands(sig), sig, Copy(parsed.source, parsed.outlet, parsed.url, parsed.date))
+        if self._batch is not None:
+            self._batch.catalogued[parsed.source] = entry
+        else:
+            self.catalog.put(parsed.source, *entry)
 
     def _recording_progress(self, on_step: StepCallback) -> StepCallback:
         """``on_step`` that also records the share translated in the store, for the chat's panel."""
@@ -315,25 +401,66 @@ class Ingestor:
         return step
 
     def _store(self, source: str, chunks: list[Chunk], on_step: StepCallback) -> None:
-        on_step(source, "embed", 0, len(chunks))
+        """Embeds and writes an article's chunks, at once or, within ``batched``, with others."""
+        if self._batch is None:
+            on_step(source, "embed", 0, len(chunks))
+            self._write({source: chunks})
+            on_step(source, "embed", len(chunks), len(chunks))
+            on_step(source, "store", 1, 1)
+            return
+        if source in self._batch.articles:
+            self._flush()
+        self._batch.articles[source] = (chunks, on_step)
+        if self._batch.chunks() >= self.batch_chunks:
+            self._flush()
+
+    def _flush(self) -> None:
+        """Writes the gathered batch, then its catalogue and queue entries; a failure marks its
+        articles failed (Ingestor.batched) and leaves what the store held of them."""
+        batch = self._batch
+        if batch is None or not (batch.articles or batch.catalogued or batch.queued):
+            return
+        try:
+            for source, (chunks, step) in batch.articles.items():
+                step(source, "embed", 0, len(chunks))
+            if batch.articles:
+                self._write({source: chunks for source, (chunks, _) in batch.articles.items()})
+            for source, (chunks, step) in batch.articles.items():
+                step(source, "embed", len(chunks), len(chunks))
+                step(source, "store", 1, 1)
+            if self.catalog is not None and batch.catalogued:
+                self.catalog.put_many(dict(batch.catalogued))
+            for parsed, file in batch.queued:
+                assert self.queue is not None
+                self.queue.put(parsed, file)
+        except NewsRagError as error:
+            for source in [*batch.articles, *(parsed.source for parsed, _ in batch.queued)]:
+                batch.failed[source] = f"{source}: {error}"
+        finally:
+            batch.articles.clear()
+            batch.catalogued.clear()
+            batch.queued.clear()
+
+    def _write(self, articles: dict[str, list[Chunk]]) -> None:
+        """Embeds the articles' chunks and makes them exactly what the store holds of them."""
+        chunks = [c for article in articles.values() for c in article]
         vectors = self.embedder.get_text_embedding_batch([c.text for c in chunks])
-        multilingual = [c for c in chunks if self.english_originals or c.language != TARGET_LANGUAGE] if self.multilingual else []
+        english_too = self.english_originals and not self._queues_originals()
+        multilingual = [c for c in chunks if english_too or c.language != TARGET_LANGUAGE] if self.multilingual else []
         originals = self.multilingual.embedder.get_text_embedding_batch([c.original_text for c in multilingual]) if self.multilingual and multilingual else []
-        on_step(source, "embed", len(chunks), len(chunks))
-        # New chunks first, stale ones after: an interruption never leaves the article missing.
-        # The lexical index first of all (one commit for the article), the main collection last:
-        # its hash says the article is complete, so a cut before it has the next ingest write
+        # New chunks first, stale ones after: an interruption never leaves an article missing.
+        # The lexical index first of all (one commit for all of them), the main collection last:
+        # its hash says an article is complete, so a cut before it has the next ingest write
         # everything again.
         if self.lexical:
-            self.lexical.replace(source, chunks)
-        old_ids = set(self.store.ids_for_source(source)) | (set(self.multilingual.store.ids_for_source(source)) if self.multilingual else set())
+            self.lexical.replace_many(articles)
+        written = [(self.store, chunks)] + ([(self.multilingual.store, multilingual)] if self.multilingual else [])
+        stale = [(store, sorted({i for source in articles for i in store.ids_for_source(source)} - {c.id for c in kept})) for store, kept in written]
         if self.multilingual and multilingual:
             self.multilingual.store.add(multilingual, originals)
         self.store.add(chunks, vectors)
-        stale = sorted(old_ids - {c.id for c in chunks})
-        for store in self._stores():
-            store.delete(stale)
-        on_step(source, "store", 1, 1)
+        for store, ids in stale:
+            store.delete(ids)  # a vector of an English chunk not written here is stale too: its worker writes it anew
 
     def _needs_translation(self, article: Article) -> bool:
         return any(p.language != TARGET_LANGUAGE and self.translation.supports(p.language, TARGET_LANGUAGE) for p in article.paragraphs)
@@ -440,6 +567,13 @@ def _file_of(source: str) -> str:
     """The file on disk a source comes from: a zip member's zip, or the source itself."""
     cut = source.lower().find(".zip/")
     return source[: cut + 4] if cut >= 0 else source.split("#", 1)[0]
+
+
+def _with_failures(summaries: list[ArticleSummary], failed: dict[str, str]) -> list[ArticleSummary]:
+    """``summaries`` with those of articles whose batched write failed (Ingestor.batched) failed."""
+    if not failed:
+        return summaries
+    return [_failed(s.source, failed[s.source].removeprefix(f"{s.source}: ")) if s.source in failed and s.status != "failed" else s for s in summaries]
 
 
 def _failed(source: str, reason: str) -> ArticleSummary:

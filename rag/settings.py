@@ -71,6 +71,12 @@ class Settings(BaseSettings):
         default=["query: ", "passage: "], description='Text put before a question and before a passage for the multilingual server model (e5 models want these two; ["", ""] for none).'
     )
     embed_batch_size: int = Field(default=32, description="Chunks embedded per batch.")
+    ingest_batch_chunks: int = Field(
+        default=128,
+        ge=1,
+        description="A folder's articles are embedded and written this many chunks at a time, several articles in one write (1: one article at a time; measured: docs/benchmarks.md).",
+    )
+    read_workers: int = Field(default=1, ge=0, description="Threads that read and parse a folder's files while earlier ones are embedded (0: read in turn; measured: docs/benchmarks.md).")
     embed_english_originals: bool = Field(
         default=True,
         description="Embed English chunks with the multilingual embedder too; False: only other languages' (English ingest 2.8x faster; retrieval on questions.yaml: recall@4 0.97 -> 1.00, MRR 0.85 -> 0.78, see docs/benchmarks.md).",
@@ -90,7 +96,7 @@ class Settings(BaseSettings):
     )
     defer_translation: bool = Field(
         default=False,
-        description="Ingest stores an article that needs translating as written and queues it, instead of translating it there; `newsrag-translate`, or the chat when idle, translates the queue (`newsrag-ingest --defer-translation` for one run).",
+        description="Ingest stores an article that needs translating as written and queues it, instead of translating it there, and leaves English chunks' multilingual vectors to the queue too; `newsrag-translate`, or the chat when idle, works the queue (`newsrag-ingest --defer-translation` for one run).",
     )
     background_translation: bool = Field(
         default=True, description="The chat translates queued articles while no question is being answered, pausing within a token when one arrives (False: only `newsrag-translate` does)."

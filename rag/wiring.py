@@ -206,6 +206,8 @@ def build_ingestor(settings: Settings, llm: ChatModel | None = None, parts: Part
         queue=parts.queue,
         defer_translation=settings.defer_translation,
         english_originals=settings.embed_english_originals,
+        batch_chunks=settings.ingest_batch_chunks,
+        read_workers=settings.read_workers,
     )
 
 

@@ -60,13 +60,17 @@ def test_deferred_ingest_stores_as_written_queues_and_the_worker_translates_afte
     stored = parts.store.chunks_of(UKRAINIAN_SEED)
     assert stored and all(c.translator == PENDING for c in stored)
     assert all(s.translator == "identity" for n, s in summaries.items() if n != UKRAINIAN_SEED)
+    english = [n for n in summaries if n != UKRAINIAN_SEED]
+    assert all(parts.multilingual.store.ids_for_source(n) == [] for n in english)  # their e5 vectors are queued too
 
     # A restart: new parts, a new queue object on the same file.
-    assert TranslationQueue(settings.queue_path).status().waiting == 1
+    assert TranslationQueue(settings.queue_path).status().waiting == 5
     model2 = ScriptedChat()
     worker = build_translation_worker(settings, build_parts(settings, model2))
     done = worker.drain()
-    assert [s.source for s in done] == [UKRAINIAN_SEED] and done[0].status == "replaced"
+    assert sorted(s.source for s in done) == sorted(summaries) and {s.status for s in done} == {"replaced"}
+    for name in english:
+        assert sorted(parts.multilingual.store.ids_for_source(name)) == sorted(c.id for c in parts.store.chunks_of(name))
     translated = build_parts(settings, model2).store.chunks_of(UKRAINIAN_SEED)
     assert translated and all(c.translator == "llm" for c in translated)
     assert all(c.text.startswith("Translation: ") for c in translated)
@@ -91,7 +95,7 @@ def test_an_ingest_resumed_after_a_kill_embeds_nothing_twice(tmp_path, seeds_cop
     summaries = build_ingestor(settings, parts=parts).ingest_folder(seeds_copy)
     assert {s.status for s in summaries} == {"unchanged"}  # the queued one too: stored as written already
     assert calls == []
-    assert TranslationQueue(settings.queue_path).status().waiting == 1
+    assert TranslationQueue(settings.queue_path).status().waiting == 5  # the Ukrainian seed, the English ones' e5 vectors
 
 
 class _Fails(ScriptedChat):

@@ -255,7 +255,7 @@ def render_queue(status: QueueStatus) -> str:
     (paused while a question is answered), what failed; "" when nothing waits."""
     if not (status.waiting or status.failed):
         return ""
-    parts = [f"{status.waiting} article{'s' if status.waiting != 1 else ''} waiting for translation, searchable in their own language until then"]
+    parts = [f"{status.waiting} article{'s' if status.waiting != 1 else ''} waiting for translation (English ones: for their multilingual vectors), searchable in their own language until then"]
     if status.current:
         share = f", {status.done} of {status.total} sentences" if status.total else ""
         parts.append(f"translating {_text(status.current)}{share}" + (" (paused while a question is answered)" if status.paused else ""))

@@ -231,6 +231,12 @@ def _summaries(pages: Iterable[Any]) -> list[ArticleSummary]:
     ]
 
 
+def _catalog_entry(bands: Sequence[str], signature: Sequence[int], copy: Copy, duplicate_of: str = "") -> dict[str, Any]:
+    meta: dict[str, Any] = {f"band{i}": b for i, b in enumerate(bands)}
+    meta.update(signature=json.dumps(list(map(int, signature))), outlet=copy.outlet or "", url=copy.url or "", date=copy.date or "", duplicate_of=duplicate_of)
+    return meta
+
+
 def _metadata(chunk: Chunk) -> dict[str, Any]:
     # Chroma metadata values cannot be None, nor lists of lists: the alignment is JSON.
     meta = {f: ("" if getattr(chunk, f) is None else getattr(chunk, f)) for f in _META_FIELDS}
@@ -295,10 +301,15 @@ class ArticleCatalog:
         self._collection = store._client.get_or_create_collection(name=collection, embedding_function=None)
 
     def put(self, source: str, bands: Sequence[str], signature: Sequence[int], copy: Copy, duplicate_of: str = "") -> None:
-        meta: dict[str, Any] = {f"band{i}": b for i, b in enumerate(bands)}
-        meta.update(signature=json.dumps(list(map(int, signature))), outlet=copy.outlet or "", url=copy.url or "", date=copy.date or "", duplicate_of=duplicate_of)
         # Chroma wants a vector on every record; this collection is searched by metadata only.
-        self._collection.upsert(ids=[source], embeddings=[[1.0]], metadatas=[meta])
+        self._collection.upsert(ids=[source], embeddings=[[1.0]], metadatas=[_catalog_entry(bands, signature, copy, duplicate_of)])
+
+    def put_many(self, entries: dict[str, tuple[Sequence[str], Sequence[int], Copy]]) -> None:
+        """Several originals recorded in one write: source -> (bands, signature, copy)."""
+        sources = list(entries)
+        for i in range(0, len(sources), 1000):
+            part = sources[i : i + 1000]
+            self._collection.upsert(ids=part, embeddings=[[1.0]] * len(part), metadatas=[_catalog_entry(*entries[s]) for s in part])
 
     def candidates(self, bands: Sequence[str]) -> dict[str, list[int]]:
         """source -> signature of every stored original (not a copy) that shares a band."""

@@ -38,9 +38,10 @@ READERS: dict[str, Reader] = {
     ".pdf": read_pdf,
 }
 ARCHIVE_SUFFIXES = (".zip",)
+STREAMED_SUFFIXES = (".jsonl", ".ndjson", ".csv", ".tsv")  # exports: read an article at a time, never held whole
 SUFFIXES = tuple(READERS) + ARCHIVE_SUFFIXES
 
-__all__ = ["ARCHIVE_SUFFIXES", "READERS", "SUFFIXES", "Blob", "Limits", "ParsedArticle", "Skipped", "file_blob", "read_blob", "walk"]
+__all__ = ["ARCHIVE_SUFFIXES", "READERS", "STREAMED_SUFFIXES", "SUFFIXES", "Blob", "Limits", "ParsedArticle", "Skipped", "file_blob", "read_blob", "walk"]
 
 
 def reader_for(name: str) -> Reader | None:
