@@ -4,6 +4,7 @@ ingest throughput, memory and disk. Prints its numbers; nothing here is a test.
     PYTHONPATH=. .venv/bin/python scripts/bench_archive.py --data-dir /tmp/archive latency --chunks 100000
     PYTHONPATH=. .venv/bin/python scripts/bench_archive.py --data-dir /tmp/archive recall --distractors 1000
     PYTHONPATH=. .venv/bin/python scripts/bench_archive.py --data-dir /tmp/archive ingest --articles 300
+    PYTHONPATH=. .venv/bin/python scripts/bench_archive.py --data-dir /tmp/archive ingest-pages --rounds 2
 
 latency: a store of generated chunks (text recombined from the words of ../shared/eval/xquad-contexts,
   random unit vectors for both dense collections: say so beside the figures), then questions timed
@@ -278,6 +279,24 @@ def ingest(args: argparse.Namespace) -> None:
     print(f"peak RSS {peak_rss_mib():,.0f} MiB")
 
 
+def ingest_pages(args: argparse.Namespace) -> None:
+    """The 90 real web pages of ../shared/eval/article-extraction (parsing costs more than a text
+    file's), ingested with --defer-translation by 0, 1 and 2 read-ahead threads, in one run."""
+    import gzip
+
+    folder = args.data_dir / "pages"
+    if not folder.exists():
+        folder.mkdir(parents=True)
+        for path in sorted((EVAL / "article-extraction" / "html").glob("*.html.gz")):
+            (folder / path.name.removesuffix(".gz")).write_bytes(gzip.decompress(path.read_bytes()))
+    print(f"{len(list(folder.glob('*.html'))):,} web pages a run, --defer-translation; each into a fresh store; embedders warmed first")
+    for round_ in range(args.rounds):
+        for workers in (0, 1, 2):
+            settings = Settings.load(data_dir=args.data_dir / f"pages-store-{round_}-{workers}", collection="pages", defer_translation=True, read_workers=workers)
+            took, stored, chunks, _ = _ingest_timed(settings, folder)
+            print(f"  round {round_ + 1}, read_workers={workers}: {stored:,} articles, {chunks:,} chunks in {took:6.1f} s: {stored / took * 60:7.1f} articles/min searchable")
+
+
 def indexed_contexts(folder: Path) -> dict[tuple[str, str], str]:
     """(language, index) -> paragraph of xquad-contexts; one index is one paragraph in every language."""
     out = {}
@@ -352,11 +371,13 @@ def main() -> None:
     rec.add_argument("--translated", action="store_true", help="the state after translation (see above), not the articles as written")
     ing = sub.add_parser("ingest")
     ing.add_argument("--articles", type=int, default=300)
+    pages = sub.add_parser("ingest-pages")
+    pages.add_argument("--rounds", type=int, default=2)
     args = parser.parse_args()
     if args.command == "recall" and args.translated:
         recall_translated(args)
         return
-    {"latency": latency, "recall": recall, "ingest": ingest}[args.command](args)
+    {"latency": latency, "recall": recall, "ingest": ingest, "ingest-pages": ingest_pages}[args.command](args)
 
 
 if __name__ == "__main__":
