@@ -200,7 +200,7 @@ def test_background_translation_stops_for_an_answer_and_finishes_after(real_sett
     parts = build_parts(settings, llm=real_pipeline.llm)
     build_ingestor(settings, parts=parts).ingest_folder(folder)
     worker = build_translation_worker(settings, parts)
-    assert worker.queue.status().waiting == 1
+    assert worker.queue.status().waiting == 2  # kharkiv.txt to translate, meeting.txt for its e5 vectors
     progress: list[int] = []
     worker.on_step = lambda source, step, done, total: progress.append(done) if step == "translate" else None
     worker.start()
@@ -233,6 +233,7 @@ def test_background_translation_stops_for_an_answer_and_finishes_after(real_sett
     assert chunks and all(c.translator == "llm" for c in chunks)
     assert any(n in " ".join(c.text for c in chunks) for n in ("48", "Kharkiv"))
     assert any(span.signals is not None for c in chunks for span in c.sentences)  # the worker's model read them too
+    assert sorted(parts.multilingual.store.ids_for_source("meeting.txt")) == sorted(c.id for c in parts.store.chunks_of("meeting.txt"))
 
 
 def test_model_calls_from_many_threads_leave_no_thread_pool_behind_each(real_pipeline):
