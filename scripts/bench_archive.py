@@ -15,7 +15,8 @@ recall --translated: the state after the translation queue is done. The 24 xquad
   real paragraphs, is stored with the professional English of the same paragraph as its English
   (a better translation than ours: harder distractors), its English sentences chunked as the
   ingestor does and each chunk's original passage the whole paragraph. Questions are translated
-  as the product does, and fused as the product fuses them.
+  as the product does, and fused as the product fuses them. Beyond 1,440 distractors, English articles
+  recombined from the English paragraphs' sentences make up the number (ingested by the product).
 ingest: --articles English articles (xquad-contexts' English paragraphs, then English paragraphs
   recombined from their sentences) into fresh stores, with and without multilingual vectors for
   English chunks (embed_english_originals), batched and read ahead (the defaults) or one article
@@ -42,9 +43,10 @@ import numpy as np
 import yaml
 
 from rag.llm.base import complete
+from rag.retrieval import Rankings
 from rag.settings import Settings
 from rag.text import split_sentences
-from rag.types import NO_FILTERS, Chunk
+from rag.types import NO_FILTERS, Chunk, ScoredChunk
 from rag.wiring import build_ingestor, build_parts, build_pipeline, build_translation_worker
 
 EVAL = Path(__file__).resolve().parent.parent.parent / "shared" / "eval"
@@ -119,6 +121,24 @@ def generated_chunks(words: list[str], start: int, count: int, rng: random.Rando
             )
         )
     return out
+
+
+def reciprocal_rank_fusion(lists: list[list[ScoredChunk]], k: int, constant: int = 60) -> list[ScoredChunk]:
+    """The fusion tried against the product's round-robin (rag.retrieval.interleave): each
+    passage scores the sum of 1/(constant + rank) over the lists that found it."""
+    scores: dict[str, float] = defaultdict(float)
+    chunks: dict[str, Chunk] = {}
+    for ranked in lists:
+        for rank, hit in enumerate(ranked):
+            scores[hit.chunk.id] += 1.0 / (constant + rank + 1)
+            chunks[hit.chunk.id] = hit.chunk
+    best = sorted(scores, key=lambda i: -scores[i])[:k]  # ties keep the order first seen
+    return [ScoredChunk(chunks[i], scores[i]) for i in best]
+
+
+def fusions(ranked: Rankings, multilingual_first: bool, k: int) -> list[tuple[str, list[ScoredChunk]]]:
+    lists = [ranked.multilingual, ranked.dense, ranked.lexical] if multilingual_first else [ranked.dense, ranked.lexical, ranked.multilingual]
+    return [("rrf (tried)", reciprocal_rank_fusion(lists, k)), ("dense", ranked.dense), ("lexical", ranked.lexical), ("multilingual", ranked.multilingual)]
 
 
 def by_article(chunks: list[Chunk]) -> dict[str, list[Chunk]]:
@@ -214,7 +234,7 @@ def recall(args: argparse.Namespace) -> None:
     for q in dev_questions():
         ranked = pipeline.retriever.rankings(q["question"], q["question"])
         fused = pipeline.retriever.search(q["question"], q["question"]).hits
-        for name, hits in (("fused", fused), ("dense", ranked.dense), ("lexical", ranked.lexical), ("multilingual", ranked.multilingual)):
+        for name, hits in [("fused", fused), *fusions(ranked, False, settings.top_k)]:
             sources = [Path(h.chunk.source).name for h in hits[: settings.top_k]]
             rank = next((i for i, s in enumerate(sources) if s in q["sources"]), None)
             for key in ("all", q["language"]):
@@ -335,6 +355,20 @@ def recall_translated(args: argparse.Namespace) -> None:
         if source not in stored:
             ingestor._store(source, _reference_chunks(source, paragraphs[(lang, index)], paragraphs[("en", index)], settings.chunk_chars), lambda *a: None)
     print(f"distractors: {len(keys):,} stored with their reference English in {time.perf_counter() - started:.0f} s; chunks {parts.store.count():,}")
+    # Beyond the 1,440 real paragraphs: English articles recombined from the English paragraphs'
+    # sentences (no professional English exists for a recombined original), ingested as usual.
+    english = [text for (lang, _), text in sorted(paragraphs.items()) if lang == "en"]
+    filler = recombined({"en": english}, max(0, args.distractors - len(keys)), rng)
+    if filler:
+        folder = args.data_dir / f"filler-en-{len(filler)}"
+        if not folder.exists():
+            (folder / "distractors").mkdir(parents=True)
+            for i, (_, text) in enumerate(filler):
+                (folder / "distractors" / f"en_filler_{i:06d}.txt").write_text(text + "\n", encoding="utf-8")
+        started = time.perf_counter()
+        summaries = ingestor.ingest_folder(folder)
+        took = time.perf_counter() - started
+        print(f"filler: {len(filler):,} recombined English articles, {sum(s.status in ('stored', 'replaced') for s in summaries):,} stored in {took:.0f} s; chunks {parts.store.count():,}")
     started = time.perf_counter()
     summaries = ingestor.ingest_folder(EVAL / "xquad-dev" / "articles")
     print(f"xquad-dev: {sum(s.status in ('stored', 'replaced') for s in summaries)} articles ingested and translated by the local model in {time.perf_counter() - started:.0f} s")
@@ -346,7 +380,7 @@ def recall_translated(args: argparse.Namespace) -> None:
         english = pipeline._translate_question(q["question"], q["language"])
         ranked = pipeline.retriever.rankings(english, q["question"])
         fused = pipeline.retrieve(q["question"], english, q["language"]).hits
-        for name, hits in (("fused", fused), ("dense", ranked.dense), ("lexical", ranked.lexical), ("multilingual", ranked.multilingual)):
+        for name, hits in [("fused", fused), *fusions(ranked, q["language"] != "en", settings.top_k)]:
             sources = [Path(h.chunk.source).name for h in hits[: settings.top_k]]
             rank = next((i for i, s in enumerate(sources) if s in q["sources"]), None)
             for key in ("all", q["language"]):
