@@ -141,6 +141,25 @@ def fusions(ranked: Rankings, multilingual_first: bool, k: int) -> list[tuple[st
     return [("rrf (tried)", reciprocal_rank_fusion(lists, k)), ("dense", ranked.dense), ("lexical", ranked.lexical), ("multilingual", ranked.multilingual)]
 
 
+RecallTable = dict[str, dict[str, list[float]]]  # retriever -> question language (and "all") -> reciprocal ranks
+
+
+def tally(table: RecallTable, question: dict, named_hits: list[tuple[str, list[ScoredChunk]]], k: int) -> None:
+    """Adds one question's reciprocal rank at k (0 when no expected source is in the top k) to
+    each retriever's row, under "all" and under the question's language."""
+    for name, hits in named_hits:
+        sources = [Path(h.chunk.source).name for h in hits[:k]]
+        rank = next((i for i, s in enumerate(sources) if s in question["sources"]), None)
+        for key in ("all", question["language"]):
+            table[name][key].append(1.0 / (rank + 1) if rank is not None else 0.0)
+
+
+def print_recall(table: RecallTable) -> None:
+    for name, groups in table.items():
+        cells = "  ".join(f"{key} {sum(v > 0 for v in values) / len(values):.2f}/{statistics.mean(values):.2f}" for key, values in sorted(groups.items()))
+        print(f"  {name:12s} {cells}")
+
+
 def by_article(chunks: list[Chunk]) -> dict[str, list[Chunk]]:
     out: dict[str, list[Chunk]] = defaultdict(list)
     for c in chunks:
@@ -230,19 +249,13 @@ def recall(args: argparse.Namespace) -> None:
         print(f"ingest: {len(stored):,} articles ({english:,} English, {len(stored) - english:,} other) in {took:.0f} s: {len(stored) / took * 60:,.0f} articles/min searchable")
         print(f"  chunks {parts.store.count():,}; failed {sum(s.status == 'failed' for s in summaries)}; duplicates {sum(s.status == 'duplicate' for s in summaries)}")
     pipeline = build_pipeline(settings, parts=parts)
-    hits_at: dict[str, dict[str, list[float]]] = defaultdict(lambda: defaultdict(list))
+    table: RecallTable = defaultdict(lambda: defaultdict(list))
     for q in dev_questions():
         ranked = pipeline.retriever.rankings(q["question"], q["question"])
         fused = pipeline.retriever.search(q["question"], q["question"]).hits
-        for name, hits in [("fused", fused), *fusions(ranked, False, settings.top_k)]:
-            sources = [Path(h.chunk.source).name for h in hits[: settings.top_k]]
-            rank = next((i for i, s in enumerate(sources) if s in q["sources"]), None)
-            for key in ("all", q["language"]):
-                hits_at[name][key].append(1.0 / (rank + 1) if rank is not None else 0.0)
+        tally(table, q, [("fused", fused), *fusions(ranked, False, settings.top_k)], settings.top_k)
     print(f"recall@{settings.top_k} / MRR@{settings.top_k}, xquad-dev answerable questions among {args.distractors:,} distractors, stored as written:")
-    for name, groups in hits_at.items():
-        cells = "  ".join(f"{key} {sum(v > 0 for v in values) / len(values):.2f}/{statistics.mean(values):.2f}" for key, values in sorted(groups.items()))
-        print(f"  {name:12s} {cells}")
+    print_recall(table)
     print(f"peak RSS {peak_rss_mib():,.0f} MiB; disk: Chroma {disk_mib(settings.chroma_path):,.0f} MiB, lexical {disk_mib(settings.lexical_path):,.0f} MiB")
 
 
@@ -357,8 +370,8 @@ def recall_translated(args: argparse.Namespace) -> None:
     print(f"distractors: {len(keys):,} stored with their reference English in {time.perf_counter() - started:.0f} s; chunks {parts.store.count():,}")
     # Beyond the 1,440 real paragraphs: English articles recombined from the English paragraphs'
     # sentences (no professional English exists for a recombined original), ingested as usual.
-    english = [text for (lang, _), text in sorted(paragraphs.items()) if lang == "en"]
-    filler = recombined({"en": english}, max(0, args.distractors - len(keys)), rng)
+    english_paragraphs = [text for (lang, _), text in sorted(paragraphs.items()) if lang == "en"]
+    filler = recombined({"en": english_paragraphs}, max(0, args.distractors - len(keys)), rng)
     if filler:
         folder = args.data_dir / f"filler-en-{len(filler)}"
         if not folder.exists():
@@ -373,23 +386,17 @@ def recall_translated(args: argparse.Namespace) -> None:
     summaries = ingestor.ingest_folder(EVAL / "xquad-dev" / "articles")
     print(f"xquad-dev: {sum(s.status in ('stored', 'replaced') for s in summaries)} articles ingested and translated by the local model in {time.perf_counter() - started:.0f} s")
     pipeline = build_pipeline(settings, parts=parts)
-    hits_at: dict[str, dict[str, list[float]]] = defaultdict(lambda: defaultdict(list))
+    table: RecallTable = defaultdict(lambda: defaultdict(list))
     started = time.perf_counter()
-    questions = dev_questions()
-    for q in questions:
+    for q in dev_questions():
         english = pipeline._translate_question(q["question"], q["language"])
         ranked = pipeline.retriever.rankings(english, q["question"])
         fused = pipeline.retrieve(q["question"], english, q["language"]).hits
-        for name, hits in [("fused", fused), *fusions(ranked, q["language"] != "en", settings.top_k)]:
-            sources = [Path(h.chunk.source).name for h in hits[: settings.top_k]]
-            rank = next((i for i, s in enumerate(sources) if s in q["sources"]), None)
-            for key in ("all", q["language"]):
-                hits_at[name][key].append(1.0 / (rank + 1) if rank is not None else 0.0)
+        tally(table, q, [("fused", fused), *fusions(ranked, q["language"] != "en", settings.top_k)], settings.top_k)
     print(f"questions translated and retrieved in {time.perf_counter() - started:.0f} s")
-    print(f"recall@{settings.top_k} / MRR@{settings.top_k}, xquad-dev answerable questions among {len(keys):,} distractors, translated (distractors: reference English):")
-    for name, groups in hits_at.items():
-        cells = "  ".join(f"{key} {sum(v > 0 for v in values) / len(values):.2f}/{statistics.mean(values):.2f}" for key, values in sorted(groups.items()))
-        print(f"  {name:12s} {cells}")
+    kinds = f"{len(keys):,} real with their reference English" + (f", {len(filler):,} recombined English" if filler else "")
+    print(f"recall@{settings.top_k} / MRR@{settings.top_k}, xquad-dev answerable questions among {len(keys) + len(filler):,} distractors ({kinds}), translated:")
+    print_recall(table)
 
 
 def main() -> None:
