@@ -63,6 +63,10 @@ class Rankings:
     lexical: list[ScoredChunk]  # BM25 over the English chunks
     multilingual: list[ScoredChunk]  # e5 cosine over the original passages, question as asked
 
+    def in_fusion_order(self, multilingual_first: bool) -> list[list[ScoredChunk]]:
+        """The lists in the order fusion takes its turns from them."""
+        return [self.multilingual, self.dense, self.lexical] if multilingual_first else [self.dense, self.lexical, self.multilingual]
+
 
 class HybridRetriever(BaseRetriever):
     """A LlamaIndex retriever; ``search`` returns typed chunks for the rest of the pipeline."""
@@ -85,9 +89,8 @@ class HybridRetriever(BaseRetriever):
         ranked = self.rankings(question, original_question, filters)
         if multilingual_first is None:
             multilingual_first = bool(original_question) and original_question != question
-        lists = [ranked.multilingual, ranked.dense, ranked.lexical] if multilingual_first else [ranked.dense, ranked.lexical, ranked.multilingual]
         best_dense = max((h.score for h in ranked.dense), default=0.0)
-        return Retrieval(interleave(lists, self.top_k), best_dense)
+        return Retrieval(interleave(ranked.in_fusion_order(multilingual_first), self.top_k), best_dense)
 
     def rankings(self, question: str, original_question: str | None = None, filters: Filters = NO_FILTERS) -> Rankings:
         """Each retriever's ``candidate_k`` best passages, before they are merged."""

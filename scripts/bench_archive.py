@@ -137,8 +137,7 @@ def reciprocal_rank_fusion(lists: list[list[ScoredChunk]], k: int, constant: int
 
 
 def fusions(ranked: Rankings, multilingual_first: bool, k: int) -> list[tuple[str, list[ScoredChunk]]]:
-    lists = [ranked.multilingual, ranked.dense, ranked.lexical] if multilingual_first else [ranked.dense, ranked.lexical, ranked.multilingual]
-    return [("rrf (tried)", reciprocal_rank_fusion(lists, k)), ("dense", ranked.dense), ("lexical", ranked.lexical), ("multilingual", ranked.multilingual)]
+    return [("rrf (tried)", reciprocal_rank_fusion(ranked.in_fusion_order(multilingual_first), k)), ("dense", ranked.dense), ("lexical", ranked.lexical), ("multilingual", ranked.multilingual)]
 
 
 RecallTable = dict[str, dict[str, list[float]]]  # retriever -> question language (and "all") -> reciprocal ranks
