@@ -15,8 +15,7 @@ from llama_index.core.base.base_retriever import BaseRetriever
 from llama_index.core.base.embeddings.base import BaseEmbedding
 from llama_index.core.schema import NodeWithScore, QueryBundle, TextNode
 
-from rag.chunking import PENDING
-from rag.indexing import UNTRANSLATED, MultilingualIndex
+from rag.indexing import MultilingualIndex
 from rag.lexical import LexicalIndex
 from rag.types import NO_FILTERS, Chunk, Filters, Preview, ScoredChunk
 from rag.vectors import cosine
@@ -36,13 +35,6 @@ def interleave(ranked_lists: list[list[ScoredChunk]], k: int) -> list[ScoredChun
             if len(merged) == k:
                 return list(merged.values())
     return list(merged.values())
-
-
-def reaches_english(chunk: Chunk) -> bool:
-    """Whether the English retrievers see ``chunk`` as English: written in English or translated,
-    not stored as written while its translation is pending or where no translator exists."""
-    translators = chunk.translator.split("+")
-    return PENDING not in translators and UNTRANSLATED not in translators
 
 
 def admits(filters: Filters, chunk: Chunk) -> bool:
@@ -72,17 +64,8 @@ class Rankings:
     multilingual: list[ScoredChunk]  # e5 cosine over the original passages, question as asked
 
     def in_fusion_order(self, multilingual_first: bool) -> list[list[ScoredChunk]]:
-        """The lists in the order fusion takes its turns from them.
-
-        With ``multilingual_first`` (a question asked in another language), the multilingual
-        list leads only when its best passage is one the English lists cannot reach: an article
-        stored as written, awaiting its translation or with no translator. Otherwise it takes
-        the third turn: on translated text the English lists compare English with English,
-        where e5 matches the question against text in another language, and among thousands
-        of articles its small cross-lingual margin loses to passages in the question's own
-        language (docs/benchmarks.md, "Among 10,000 distractors")."""
-        leads = multilingual_first and bool(self.multilingual) and not reaches_english(self.multilingual[0].chunk)
-        return [self.multilingual, self.dense, self.lexical] if leads else [self.dense, self.lexical, self.multilingual]
+        """The lists in the order fusion takes its turns from them."""
+        return [self.multilingual, self.dense, self.lexical] if multilingual_first else [self.dense, self.lexical, self.multilingual]
 
 
 class HybridRetriever(BaseRetriever):
@@ -101,9 +84,8 @@ class HybridRetriever(BaseRetriever):
         """``question`` in English; ``original_question`` as asked, for the multilingual retriever.
 
         ``multilingual_first``: a question asked in another language reaches the English lists
-        only through a machine translation, so the multilingual list may lead for it (default:
-        when the two questions differ; see ``Rankings.in_fusion_order``). ``filters``: only
-        passages they admit are ranked."""
+        only through a machine translation, so the multilingual list leads for it (default:
+        when the two questions differ). ``filters``: only passages they admit are ranked."""
         ranked = self.rankings(question, original_question, filters)
         if multilingual_first is None:
             multilingual_first = bool(original_question) and original_question != question

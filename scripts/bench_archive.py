@@ -43,7 +43,7 @@ import numpy as np
 import yaml
 
 from rag.llm.base import complete
-from rag.retrieval import Rankings, interleave
+from rag.retrieval import Rankings
 from rag.settings import Settings
 from rag.text import split_sentences
 from rag.types import NO_FILTERS, Chunk, ScoredChunk
@@ -137,17 +137,7 @@ def reciprocal_rank_fusion(lists: list[list[ScoredChunk]], k: int, constant: int
 
 
 def fusions(ranked: Rankings, multilingual_first: bool, k: int) -> list[tuple[str, list[ScoredChunk]]]:
-    """The fusions tried beside the product's, and each retriever alone. "e5 always leads" is
-    the product's order before 2026-12-08: the multilingual list first for every question
-    asked in another language, translated passages or not."""
-    always_leads = [ranked.multilingual, ranked.dense, ranked.lexical] if multilingual_first else ranked.in_fusion_order(False)
-    return [
-        ("rrf (tried)", reciprocal_rank_fusion(ranked.in_fusion_order(multilingual_first), k)),
-        ("e5 always leads (before)", interleave(always_leads, k)),
-        ("dense", ranked.dense),
-        ("lexical", ranked.lexical),
-        ("multilingual", ranked.multilingual),
-    ]
+    return [("rrf (tried)", reciprocal_rank_fusion(ranked.in_fusion_order(multilingual_first), k)), ("dense", ranked.dense), ("lexical", ranked.lexical), ("multilingual", ranked.multilingual)]
 
 
 RecallTable = dict[str, dict[str, list[float]]]  # retriever -> question language (and "all") -> reciprocal ranks
